@@ -1,0 +1,269 @@
+import pg from 'pg';
+import type { Expectation, SqlAssertion, TableCheck, Target } from '#core/config.ts';
+import type { ConnectionInfo, DatabaseVerifier } from '#core/ports.ts';
+import type { CheckResult, CheckStatus } from '#core/state.ts';
+
+type Checks = Target['checks'];
+
+const CONNECT_TIMEOUT_MS = 15_000;
+
+/** `sales.orders` → `"sales"."orders"`: identifiers from the config, quoted, never spliced raw. */
+export function quoteName(name: string): string {
+  return name
+    .split('.')
+    .map((part) => `"${part.replaceAll('"', '""')}"`)
+    .join('.');
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Runs one check, timing it; an exception becomes that check's ERROR, never the drill's. */
+async function timed(
+  name: string,
+  run: () => Promise<{ status: CheckStatus; message: string; metrics?: CheckResult['metrics'] }>,
+): Promise<CheckResult> {
+  const start = performance.now();
+  try {
+    const outcome = await run();
+    return { name, ...outcome, ms: Math.round(performance.now() - start) };
+  } catch (error) {
+    return {
+      name,
+      status: 'ERROR',
+      message: errorText(error),
+      ms: Math.round(performance.now() - start),
+    };
+  }
+}
+
+/** Compares a query's single value with what the config expects. */
+export function judge(value: unknown, expect: Expectation): { ok: boolean; message: string } {
+  const wanted: string[] = [];
+  if (expect.equals !== undefined) wanted.push(`= ${JSON.stringify(expect.equals)}`);
+  if (expect.min !== undefined) wanted.push(`>= ${expect.min}`);
+  if (expect.max !== undefined) wanted.push(`<= ${expect.max}`);
+  const shown = value === null || value === undefined ? 'no value' : JSON.stringify(value);
+  const numeric =
+    typeof value === 'number' ||
+    typeof value === 'bigint' ||
+    (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)));
+  const asNumber = numeric ? Number(value) : Number.NaN;
+  const equalsOk =
+    expect.equals === undefined ||
+    (typeof expect.equals === 'number'
+      ? asNumber === expect.equals
+      : value === expect.equals || String(value) === String(expect.equals));
+  const minOk = expect.min === undefined || (numeric && asNumber >= expect.min);
+  const maxOk = expect.max === undefined || (numeric && asNumber <= expect.max);
+  const ok = value !== null && value !== undefined && equalsOk && minOk && maxOk;
+  return { ok, message: `got ${shown}, expected ${wanted.join(' and ')}` };
+}
+
+/**
+ * The PostgreSQL checks, run over a real connection with `pg`: connectivity, amcheck on every
+ * B-tree index, row counts, data freshness, and custom read-only SQL assertions.
+ */
+export class PostgresVerifier implements DatabaseVerifier {
+  async verify(
+    connection: ConnectionInfo,
+    checks: Checks,
+    recoveryPoint: Date,
+  ): Promise<CheckResult[]> {
+    const client = new pg.Client({
+      host: connection.host,
+      port: connection.port,
+      database: connection.database,
+      user: connection.user,
+      password: connection.password,
+      ssl: connection.ssl,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    });
+    // A dropped connection surfaces as the failing query's error; this keeps it from crashing the process.
+    client.on('error', () => undefined);
+    const results: CheckResult[] = [];
+    const connectivity = await timed('connectivity', () => this.connectivity(client));
+    results.push(connectivity);
+    const planned = this.plan(client, checks, recoveryPoint);
+    if (connectivity.status !== 'PASS') {
+      for (const { name } of planned)
+        results.push({ name, status: 'SKIP', message: 'not connected', ms: 0 });
+      return results;
+    }
+    try {
+      for (const { name, run } of planned) results.push(await timed(name, run));
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    return results;
+  }
+
+  private plan(client: pg.Client, checks: Checks, recoveryPoint: Date) {
+    const planned: { name: string; run: () => ReturnType<Parameters<typeof timed>[1]> }[] = [];
+    if (checks.integrity) planned.push({ name: 'integrity', run: () => this.integrity(client) });
+    for (const [table, check] of Object.entries(checks.tables)) {
+      if (check.minRows !== undefined) {
+        const minRows = check.minRows;
+        planned.push({ name: `rows:${table}`, run: () => this.minRows(client, table, minRows) });
+      }
+      if (check.freshness) {
+        const freshness = check.freshness;
+        planned.push({
+          name: `freshness:${table}.${freshness.column}`,
+          run: () => this.freshness(client, table, freshness, recoveryPoint),
+        });
+      }
+    }
+    for (const assertion of checks.sql) {
+      planned.push({
+        name: `sql:${assertion.name}`,
+        run: () => this.assertion(client, assertion, checks.statementTimeoutSeconds),
+      });
+    }
+    return planned;
+  }
+
+  private async connectivity(client: pg.Client) {
+    const start = performance.now();
+    await client.connect();
+    const connectMs = performance.now() - start;
+    const probe = performance.now();
+    await client.query('select 1');
+    const roundTripMs = performance.now() - probe;
+    const { rows } = await client.query<{ server_version: string }>('show server_version');
+    const version = rows[0]?.server_version ?? 'unknown';
+    return {
+      status: 'PASS' as const,
+      message: `PostgreSQL ${version}, connected in ${Math.round(connectMs)} ms, round trip ${roundTripMs.toFixed(1)} ms`,
+      metrics: {
+        serverVersion: version,
+        connectMs: Math.round(connectMs),
+        roundTripMs: Number(roundTripMs.toFixed(2)),
+      },
+    };
+  }
+
+  /**
+   * amcheck's `bt_index_check(heapallindexed => true)` on every valid B-tree index outside the
+   * system schemas: each index's structure, and that every heap tuple is in it.
+   */
+  private async integrity(client: pg.Client) {
+    await client.query('create extension if not exists amcheck');
+    const { rows: indexes } = await client.query<{ index: string; table: string; oid: number }>(`
+      select format('%I.%I', n.nspname, ic.relname) as index,
+             format('%I.%I', n.nspname, tc.relname) as table,
+             ic.oid::int8 as oid
+        from pg_index i
+        join pg_class ic on ic.oid = i.indexrelid
+        join pg_class tc on tc.oid = i.indrelid
+        join pg_namespace n on n.oid = ic.relnamespace
+        join pg_am am on am.oid = ic.relam
+       where am.amname = 'btree' and i.indisvalid and i.indisready
+         and ic.relpersistence <> 't'
+         and n.nspname not in ('pg_catalog', 'information_schema')
+         and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'
+       order by 1`);
+    const broken: string[] = [];
+    for (const { index, table, oid } of indexes) {
+      try {
+        await client.query(
+          'select bt_index_check(index => $1::oid::regclass, heapallindexed => true)',
+          [oid],
+        );
+      } catch (error) {
+        broken.push(`index ${index} on ${table}: ${errorText(error)}`);
+      }
+    }
+    const tables = new Set(indexes.map((i) => i.table)).size;
+    if (broken.length) {
+      return {
+        status: 'FAIL' as const,
+        message: `${broken.length} of ${indexes.length} B-tree indexes are corrupt: ${broken.join('; ')}`,
+        metrics: { indexes: indexes.length, corrupt: broken.length },
+      };
+    }
+    return {
+      status: 'PASS' as const,
+      message: `${indexes.length} B-tree indexes on ${tables} tables verified against their heap`,
+      metrics: { indexes: indexes.length, corrupt: 0 },
+    };
+  }
+
+  private async tableExists(client: pg.Client, table: string): Promise<boolean> {
+    const { rows } = await client.query('select to_regclass($1) is not null as found', [
+      quoteName(table),
+    ]);
+    return rows[0]?.found === true;
+  }
+
+  private async minRows(client: pg.Client, table: string, minRows: number) {
+    if (!(await this.tableExists(client, table))) {
+      return {
+        status: 'FAIL' as const,
+        message: `table ${table} does not exist in the restored copy`,
+      };
+    }
+    const { rows } = await client.query<{ n: string }>(
+      `select count(*) as n from ${quoteName(table)}`,
+    );
+    const count = Number(rows[0]?.n ?? 0);
+    return {
+      status: count >= minRows ? ('PASS' as const) : ('FAIL' as const),
+      message: `${count} rows in ${table}, at least ${minRows} expected`,
+      metrics: { rows: count },
+    };
+  }
+
+  /** The newest value of a timestamp column, measured against the snapshot's point in time. */
+  private async freshness(
+    client: pg.Client,
+    table: string,
+    freshness: NonNullable<TableCheck['freshness']>,
+    recoveryPoint: Date,
+  ) {
+    if (!(await this.tableExists(client, table))) {
+      return {
+        status: 'FAIL' as const,
+        message: `table ${table} does not exist in the restored copy`,
+      };
+    }
+    const { rows } = await client.query<{ newest: Date | null }>(
+      `select max(${quoteName(freshness.column)})::timestamptz as newest from ${quoteName(table)}`,
+    );
+    const newest = rows[0]?.newest;
+    if (!newest)
+      return { status: 'FAIL' as const, message: `${table}.${freshness.column} has no values` };
+    const lagMs = recoveryPoint.getTime() - newest.getTime();
+    const limitMs = freshness.maxAgeMinutes * 60_000;
+    const lag =
+      lagMs < 0
+        ? 'after the recovery point'
+        : `${Math.round(lagMs / 60_000)} min before the recovery point`;
+    return {
+      status: lagMs <= limitMs ? ('PASS' as const) : ('FAIL' as const),
+      message: `newest ${freshness.column} is ${newest.toISOString()}, ${lag} (limit ${freshness.maxAgeMinutes} min)`,
+      metrics: { newestAt: newest.toISOString(), lagMs },
+    };
+  }
+
+  /**
+   * A custom assertion runs alone (extended protocol: one statement only) inside a read-only
+   * transaction with a statement timeout, and is always rolled back: it can read, never write.
+   */
+  private async assertion(client: pg.Client, assertion: SqlAssertion, timeoutSeconds: number) {
+    await client.query('begin transaction read only');
+    try {
+      await client.query(`set local statement_timeout = ${Math.round(timeoutSeconds * 1000)}`);
+      const result = await client.query({
+        text: assertion.query,
+        values: [],
+        queryMode: 'extended',
+        rowMode: 'array',
+      } as pg.QueryConfig);
+      const value: unknown = (result.rows[0] as unknown[] | undefined)?.[0];
+      const { ok, message } = judge(value, assertion.expect);
+      return { status: ok ? ('PASS' as const) : ('FAIL' as const), message };
+    } finally {
+      await client.query('rollback').catch(() => undefined);
+    }
+  }
+}

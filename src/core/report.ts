@@ -1,0 +1,248 @@
+import type { CheckResult, DrillState } from './state.ts';
+
+export type Verdict = 'PASS' | 'FAIL' | 'ERROR';
+
+/** A finished drill, as on-call reads it and as `--json` prints it. */
+export interface DrillReport {
+  status: Verdict;
+  /** One line: the verdict, the target and what broke. */
+  summary: string;
+  target: string;
+  engine: string;
+  database: string;
+  drillId: string;
+  startedAt: string;
+  finishedAt: string;
+  snapshot: { id: string; createdAt: string | null; sizeBytes: number | null } | null;
+  instance: { id: string; endpoint: string | null } | null;
+  timings: {
+    /** Milliseconds per phase; null where the phase did not complete. */
+    phases: Record<'snapshot' | 'restore' | 'verify' | 'teardown', number | null>;
+    /** Restore requested to restored copy available. */
+    restoreMs: number | null;
+    /** Drill start to checks finished. */
+    timeToVerifiedMs: number | null;
+    totalMs: number;
+  };
+  /** The snapshot's point in time and how old it was when its copy was verified. */
+  recoveryPoint: { at: string; ageMs: number | null } | null;
+  /** The newest data the freshness checks found: the data loss window actually present. */
+  dataFreshness: { newestDataAt: string; lagMs: number } | null;
+  checks: CheckResult[];
+  /** The step that stopped the drill, if one did. */
+  failure: { step: string; error: string; message: string } | null;
+  teardown: { status: 'DONE' | 'KEPT' | 'ERROR'; message: string; deleted: string[] };
+}
+
+const between = (from?: string, to?: string): number | null =>
+  from && to ? Date.parse(to) - Date.parse(from) : null;
+
+/** Lambda errors arrive with a JSON cause (`errorMessage`); local ones with a plain message. */
+export function causeMessage(cause: unknown): string {
+  if (typeof cause !== 'string') return cause === undefined ? '' : JSON.stringify(cause);
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (parsed && typeof parsed === 'object' && 'errorMessage' in parsed) {
+      return String(parsed.errorMessage);
+    }
+  } catch {
+    // not JSON: the cause is the message itself
+  }
+  return cause;
+}
+
+function stepFailure(state: DrillState): DrillReport['failure'] {
+  const entry = Object.entries(state.failed ?? {}).find(([step]) => step !== 'TearDown');
+  if (!entry) return null;
+  const [step, caught] = entry;
+  return { step, error: caught.Error, message: causeMessage(caught.Cause) };
+}
+
+function teardownOutcome(state: DrillState): DrillReport['teardown'] {
+  const caught = state.failed?.TearDown;
+  if (caught) {
+    return {
+      status: 'ERROR',
+      message: `${caught.Error}: ${causeMessage(caught.Cause)}`,
+      deleted: [],
+    };
+  }
+  if (state.teardown) {
+    const { status, message, deleted } = state.teardown;
+    return { status, message, deleted };
+  }
+  return { status: 'ERROR', message: 'teardown did not run', deleted: [] };
+}
+
+function verdictOf(
+  checks: CheckResult[],
+  failure: DrillReport['failure'],
+  teardown: DrillReport['teardown'],
+): Verdict {
+  if (failure) return 'ERROR';
+  if (checks.some((c) => c.status === 'FAIL')) return 'FAIL';
+  if (checks.length === 0 || checks.some((c) => c.status === 'ERROR')) return 'ERROR';
+  return teardown.status === 'ERROR' ? 'ERROR' : 'PASS';
+}
+
+function summaryOf(report: Omit<DrillReport, 'summary'>): string {
+  const { status, target, checks, failure, teardown } = report;
+  const bad = (s: CheckResult['status']) => checks.filter((c) => c.status === s).map((c) => c.name);
+  const parts: string[] = [];
+  if (failure) parts.push(`${failure.step} failed: ${failure.message || failure.error}`);
+  else if (status === 'FAIL') parts.push(`${bad('FAIL').join(', ')} failed`);
+  else if (bad('ERROR').length) parts.push(`${bad('ERROR').join(', ')} could not run`);
+  if (teardown.status === 'ERROR') parts.push(`teardown failed: ${teardown.message}`);
+  if (status === 'PASS') {
+    const restore = report.timings.restoreMs;
+    parts.push(
+      `${checks.length} checks passed${restore === null ? '' : `, restored in ${seconds(restore)}`}`,
+    );
+  }
+  return `${status} ${target}: ${parts.join('; ')}`;
+}
+
+/** Assembles the report of a finished (or stopped) drill from its state. */
+export function buildReport(state: DrillState, finishedAt: Date): DrillReport {
+  const { snapshot, instance, verification } = state;
+  const checks = verification?.checks ?? [];
+  const failure = stepFailure(state);
+  const teardown = teardownOutcome(state);
+  const recoveryAt =
+    snapshot?.createdAt ?? (snapshot?.availableAt ? snapshot.requestedAt : undefined);
+  const freshest = checks
+    .filter((c) => typeof c.metrics?.lagMs === 'number' && typeof c.metrics.newestAt === 'string')
+    .sort((a, b) => Number(a.metrics?.lagMs) - Number(b.metrics?.lagMs))[0];
+  const partial: Omit<DrillReport, 'summary'> = {
+    status: verdictOf(checks, failure, teardown),
+    target: state.target.name,
+    engine: state.target.engine,
+    database: state.target.database,
+    drillId: state.drillId,
+    startedAt: state.startedAt,
+    finishedAt: finishedAt.toISOString(),
+    snapshot: snapshot
+      ? {
+          id: snapshot.id,
+          createdAt: snapshot.createdAt ?? null,
+          sizeBytes: snapshot.sizeBytes ?? null,
+        }
+      : null,
+    instance: instance
+      ? {
+          id: instance.id,
+          endpoint: instance.endpoint
+            ? `${instance.endpoint.host}:${instance.endpoint.port}`
+            : null,
+        }
+      : null,
+    timings: {
+      phases: {
+        snapshot: between(snapshot?.requestedAt, snapshot?.availableAt),
+        restore: between(instance?.requestedAt, instance?.availableAt),
+        verify: between(verification?.startedAt, verification?.finishedAt),
+        teardown: between(state.teardown?.startedAt, state.teardown?.finishedAt),
+      },
+      restoreMs: between(instance?.requestedAt, instance?.availableAt),
+      timeToVerifiedMs: between(state.startedAt, verification?.finishedAt),
+      totalMs: finishedAt.getTime() - Date.parse(state.startedAt),
+    },
+    recoveryPoint: recoveryAt
+      ? { at: recoveryAt, ageMs: between(recoveryAt, verification?.finishedAt) }
+      : null,
+    dataFreshness: freshest
+      ? { newestDataAt: String(freshest.metrics?.newestAt), lagMs: Number(freshest.metrics?.lagMs) }
+      : null,
+    checks,
+    failure,
+    teardown,
+  };
+  return { ...partial, summary: summaryOf(partial) };
+}
+
+/** `1.2 s`, `340 ms`, `3 min 5 s`: durations as people read them. */
+export function seconds(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} min`;
+}
+
+function bytes(n: number): string {
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/**
+ * An SNS subject an on-call engineer can act on from a phone: verdict, target, what broke.
+ * SNS takes at most 100 printable ASCII characters and no line breaks.
+ */
+export function subjectOf(report: DrillReport): string {
+  const ascii = `Restore drill ${report.summary}`
+    .replace(/[^\x20-\x7e]/g, '?')
+    .replace(/\s+/g, ' ');
+  return ascii.length <= 99 ? ascii : `${ascii.slice(0, 96)}...`;
+}
+
+/** The report as text, the verdict and what broke first. */
+export function renderText(report: DrillReport): string {
+  const lines: string[] = [report.summary, ''];
+  const problems = report.checks.filter((c) => c.status === 'FAIL' || c.status === 'ERROR');
+  if (report.failure) {
+    lines.push(
+      `Stopped at ${report.failure.step}: ${report.failure.error}: ${report.failure.message}`,
+      '',
+    );
+  }
+  for (const check of problems) lines.push(`${check.status} ${check.name}: ${check.message}`);
+  if (problems.length) lines.push('');
+
+  if (report.checks.length) {
+    lines.push('Checks');
+    const width = Math.max(...report.checks.map((c) => c.name.length));
+    for (const c of report.checks) {
+      lines.push(
+        `  ${c.status.padEnd(5)} ${c.name.padEnd(width)} ${seconds(c.ms).padStart(8)}  ${c.message}`,
+      );
+    }
+    lines.push('');
+  }
+
+  const { phases, restoreMs, timeToVerifiedMs, totalMs } = report.timings;
+  const show = (ms: number | null) => (ms === null ? 'n/a' : seconds(ms));
+  lines.push('Timings');
+  lines.push(`  snapshot          ${show(phases.snapshot)} (requested to available)`);
+  lines.push(`  restore           ${show(restoreMs)} (requested to available)`);
+  lines.push(`  verify            ${show(phases.verify)}`);
+  lines.push(`  teardown          ${show(phases.teardown)}`);
+  lines.push(`  time to verified  ${show(timeToVerifiedMs)}`);
+  lines.push(`  total             ${seconds(totalMs)}`, '');
+
+  if (report.recoveryPoint) {
+    const age =
+      report.recoveryPoint.ageMs === null
+        ? ''
+        : `, ${seconds(report.recoveryPoint.ageMs)} old when verified`;
+    lines.push(`Recovery point  ${report.recoveryPoint.at}${age}`);
+  }
+  if (report.dataFreshness) {
+    lines.push(
+      `Newest data     ${report.dataFreshness.newestDataAt}, ${seconds(report.dataFreshness.lagMs)} before the recovery point`,
+    );
+  }
+  if (report.snapshot) {
+    const size = report.snapshot.sizeBytes === null ? '' : ` (${bytes(report.snapshot.sizeBytes)})`;
+    lines.push(`Snapshot        ${report.snapshot.id}${size}`);
+  }
+  if (report.instance) {
+    lines.push(
+      `Restored copy   ${report.instance.id}${report.instance.endpoint ? ` at ${report.instance.endpoint}` : ''}`,
+    );
+  }
+  lines.push(`Teardown        ${report.teardown.status}: ${report.teardown.message}`);
+  lines.push(
+    `Drill           ${report.drillId}, ${report.engine} database "${report.database}", started ${report.startedAt}`,
+  );
+  return lines.join('\n');
+}
