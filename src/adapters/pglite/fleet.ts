@@ -247,6 +247,15 @@ export class PgliteFleet implements DatabaseFleet {
   }
 
   /**
+   * Stops and removes everything this fleet made in this process: a safety net for a run that
+   * was interrupted, and how a copy kept for investigation goes away afterwards.
+   */
+  async releaseAll(): Promise<void> {
+    for (const id of [...this.copies.keys()]) await this.deleteInstance(id);
+    for (const id of [...this.snapshots.keys()]) await this.deleteSnapshot(id);
+  }
+
+  /**
    * Snapshots and copies left by drill processes that died (killed mid-drill, say): nothing
    * serves them any more, so a later run may delete them. Ones a live process holds are left.
    */

@@ -1,0 +1,235 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type DrillConfig, parseConfig, type Target, targetSchema } from '#core/config.ts';
+import { ConfigError } from '#core/errors.ts';
+import { type DrillReport, renderText } from '#core/report.ts';
+import { demoTarget, ensureDemoSource } from '#local/demo.ts';
+import {
+  defaultStateDir,
+  type LocalDrill,
+  removeLeftovers,
+  runLocalDrill,
+} from '#local/run-local.ts';
+import { progressPrinter } from './progress.ts';
+
+export const USAGE = `Usage: restore-drill run --local [options]
+
+Runs a restore drill: snapshot a database, restore it to a throwaway copy, verify the copy,
+tear it down and report the verdict.
+
+Options:
+  --local            run on this machine, against an embedded PostgreSQL (PGlite)
+  --config FILE      drill configuration (JSON); without it, a demo source is drilled
+  --source-dir DIR   PGlite data directory to drill, instead of the configured source
+  --target NAME      drill only this target of the configuration
+  --json             print exactly one JSON report on stdout (an array for several targets)
+  --keep             leave the restored copy running and print how to connect
+  --state-dir DIR    where snapshots and restored copies live (default ./.restore-drill)
+  -h, --help         show this help
+
+Exit codes: 0 PASS, 1 FAIL (a check failed), 2 usage or configuration error,
+            3 ERROR (the drill could not complete)`;
+
+export const EXIT = { PASS: 0, FAIL: 1, USAGE: 2, ERROR: 3, INTERRUPTED: 130 } as const;
+
+interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const processIo: Io = {
+  stdout: (text) => process.stdout.write(`${text}\n`),
+  stderr: (text) => process.stderr.write(`${text}\n`),
+};
+
+function parseCommandLine(argv: string[]) {
+  let parsed: ReturnType<typeof parse>;
+  function parse() {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        local: { type: 'boolean', default: false },
+        config: { type: 'string' },
+        'source-dir': { type: 'string' },
+        target: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        keep: { type: 'boolean', default: false },
+        'state-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  }
+  try {
+    parsed = parse();
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  return parsed;
+}
+
+async function readConfigFile(path: string): Promise<DrillConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  const config = parseConfig(json, `config file ${path}`);
+  // Relative source paths are relative to the config file, wherever the command runs from.
+  for (const target of config.targets)
+    target.source.dataDir = resolve(dirname(path), target.source.dataDir);
+  return config;
+}
+
+/** The targets to drill, from the config file, the flags, or the demo. */
+async function chooseTargets(
+  values: ReturnType<typeof parseCommandLine>['values'],
+  stateDir: string,
+  io: Io,
+): Promise<Target[]> {
+  const sourceDir = values['source-dir'] && resolve(values['source-dir']);
+  if (values.config) {
+    let { targets } = await readConfigFile(resolve(values.config));
+    if (values.target) {
+      targets = targets.filter((t) => t.name === values.target);
+      if (!targets.length)
+        throw new ConfigError(`no target named "${values.target}" in ${values.config}`);
+    }
+    if (sourceDir) {
+      const [only, ...more] = targets;
+      if (!only || more.length) {
+        throw new ConfigError(
+          '--source-dir replaces the source of a single target: choose one with --target',
+        );
+      }
+      only.source.dataDir = sourceDir;
+    }
+    return targets;
+  }
+  if (values.target) throw new ConfigError('--target needs --config');
+  if (sourceDir) {
+    return [
+      targetSchema.parse({ name: 'local', engine: 'postgres', source: { dataDir: sourceDir } }),
+    ];
+  }
+  const demoDir = resolve(stateDir, 'demo-source');
+  io.stderr(`Preparing the demo source in ${demoDir} ...`);
+  const { created } = await ensureDemoSource(demoDir);
+  io.stderr(
+    created
+      ? '  created and seeded (first run only)'
+      : '  a few new orders written since the last drill',
+  );
+  return [demoTarget(demoDir)];
+}
+
+const exitFor = (report: DrillReport) => EXIT[report.status];
+
+/** How to reach a copy kept with --keep. */
+function connectHint(report: DrillReport): string {
+  const endpoint = report.instance?.endpoint ?? '';
+  const [host, port] = endpoint.split(':');
+  return [
+    `The restored copy ${report.instance?.id} is still running at ${endpoint}:`,
+    `  psql "postgres://postgres@${host}:${port}/${report.database}?sslmode=disable"`,
+    'Press Ctrl-C to stop it and remove its files.',
+  ].join('\n');
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((done) => {
+    process.once('SIGINT', () => done());
+    process.once('SIGTERM', () => done());
+  });
+}
+
+/** Runs the CLI and returns its exit code; never throws. */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  try {
+    const { values, positionals } = parseCommandLine(argv);
+    if (values.help) {
+      io.stdout(USAGE);
+      return EXIT.PASS;
+    }
+    const [command, ...extra] = positionals;
+    if (command !== 'run' || extra.length) {
+      throw new ConfigError(
+        command ? `unknown command "${[command, ...extra].join(' ')}"` : 'missing command',
+      );
+    }
+    if (!values.local) {
+      throw new ConfigError(
+        'run needs --local: in AWS, drills are started by their schedule (see README, "Deploy")',
+      );
+    }
+    const stateDir = resolve(values['state-dir'] ?? defaultStateDir());
+    const targets = await chooseTargets(values, stateDir, io);
+
+    for (const removed of await removeLeftovers(stateDir))
+      io.stderr(`Removed ${removed}, left by a drill that was interrupted`);
+
+    const interrupt = new AbortController();
+    const onSignal = () => interrupt.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const drills: LocalDrill[] = [];
+    try {
+      for (const [i, target] of targets.entries()) {
+        io.stderr(
+          `Restore drill of ${target.name}${targets.length > 1 ? ` (${i + 1} of ${targets.length})` : ''}`,
+        );
+        const drill = await runLocalDrill(target, {
+          stateDir,
+          keep: values.keep,
+          onEvent: progressPrinter(io.stderr),
+          signal: interrupt.signal,
+        }).catch((error: unknown) => {
+          if (interrupt.signal.aborted) return undefined;
+          throw error;
+        });
+        if (!drill) break;
+        drills.push(drill);
+        if (!values.json) io.stdout(`${renderText(drill.report)}\n`);
+        if (interrupt.signal.aborted) break;
+      }
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    if (interrupt.signal.aborted) {
+      io.stderr('Interrupted: everything the drill created has been removed.');
+      return EXIT.INTERRUPTED;
+    }
+
+    const reports = drills.map((d) => d.report);
+    if (values.json)
+      io.stdout(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2));
+    const kept = drills.filter((d) => d.report.teardown.status === 'KEPT');
+    if (kept.length) {
+      for (const d of kept) io.stderr(connectHint(d.report));
+      await untilSignal();
+      for (const d of kept) await d.release();
+      io.stderr('Stopped the restored copy and removed its files.');
+    }
+    return Math.max(...reports.map(exitFor));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr(`restore-drill: ${error.message}`);
+      io.stderr('Run "restore-drill --help" for usage.');
+      return EXIT.USAGE;
+    }
+    io.stderr(`restore-drill: ${(error as Error).message}`);
+    return EXIT.ERROR;
+  }
+}

@@ -1,0 +1,53 @@
+import { seconds } from '#core/report.ts';
+import type { EventLog } from '#local/workflow.ts';
+
+type Write = (line: string) => void;
+
+const waitOf = (output: unknown) => (output as { wait?: { ready: boolean } } | undefined)?.wait;
+
+/**
+ * Turns the interpreter's event log into one line as each state starts and one as it ends,
+ * with its time, for each Task state. A poll loop (Check, Choice, Wait, Check...) shows as one
+ * state: from its first poll until the resource is ready, with the number of polls.
+ */
+export function progressPrinter(write: Write): (event: EventLog) => void {
+  const started = new Map<string, { at: number; entries: number }>();
+  return (event) => {
+    if (!('state' in event) || event.state.type !== 'Task') return;
+    const { name } = event.state;
+    switch (event.type) {
+      case 'StateEntered': {
+        const loop = started.get(name);
+        if (loop) {
+          loop.entries += 1; // another poll of a loop already under way
+          return;
+        }
+        started.set(name, { at: event.timestamp, entries: 1 });
+        write(`  ${name} ...`);
+        return;
+      }
+      case 'StateExited': {
+        const wait = statusOf(event.state.output);
+        if (wait && !wait.ready) return;
+        const polls = wait && wait.polls > 1 ? `, ${wait.polls} polls` : '';
+        write(
+          `  ${name} done in ${seconds(event.timestamp - (started.get(name) ?? event.timestamp))}${polls}`,
+        );
+        started.delete(name);
+        return;
+      }
+      case 'StateRetried':
+        write(`  ${name} retrying (attempt ${event.retry.attempt + 1})`);
+        return;
+      case 'StateFailed': {
+        const cause =
+          typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause ?? '');
+        write(`  ${name} failed: ${event.Error}${cause ? `: ${cause}` : ''}`);
+        started.delete(name);
+        return;
+      }
+      default:
+        return;
+    }
+  };
+}

@@ -1,0 +1,74 @@
+import { join, resolve } from 'node:path';
+import { PgliteFleet } from '#adapters/pglite/fleet.ts';
+import { PostgresVerifier } from '#adapters/postgres/verifier.ts';
+import type { Target } from '#core/config.ts';
+import { systemClock } from '#core/ports.ts';
+import type { DrillReport } from '#core/report.ts';
+import type { DrillInput } from '#core/state.ts';
+import { type EventLog, runWorkflow } from './workflow.ts';
+
+/** How often a local drill polls a snapshot or copy that is still being made. */
+const LOCAL_POLL_MS = 100;
+/** Local retries (teardown of a copy still starting, say) need not wait as long as in AWS. */
+const LOCAL_RETRY_MS = 200;
+
+export interface LocalDrillOptions {
+  /** Where snapshots and restored copies live (`snapshots/`, `instances/`). */
+  stateDir: string;
+  keep?: boolean;
+  onEvent?: (event: EventLog) => void;
+  signal?: AbortSignal;
+}
+
+export interface LocalDrill {
+  report: DrillReport;
+  /** The fleet that holds the drill's copy: with `keep`, the copy runs until `release()`. */
+  release(): Promise<void>;
+}
+
+/**
+ * Runs one drill of `target` on this machine: the deployed workflow definition, interpreted
+ * locally, over the PGlite fleet. Whatever happens, what the drill made is gone afterwards,
+ * unless `keep` asked to leave the restored copy running; then `release()` removes it.
+ */
+export async function runLocalDrill(
+  target: Target,
+  options: LocalDrillOptions,
+): Promise<LocalDrill> {
+  const fleet = new PgliteFleet(resolve(options.stateDir));
+  const input: DrillInput = { target, keep: options.keep ?? false };
+  const run = await runWorkflow(
+    input,
+    {
+      fleet,
+      verifier: new PostgresVerifier(),
+      clock: systemClock,
+      notifier: { publish: async () => undefined },
+    },
+    {
+      waitMs: LOCAL_POLL_MS,
+      retryMs: LOCAL_RETRY_MS,
+      onEvent: options.onEvent,
+      signal: options.signal,
+    },
+  );
+  const release = () => fleet.releaseAll();
+  if (!run.report) {
+    await release();
+    const why = run.error ? `${run.error.name}: ${run.error.message}` : 'no report was published';
+    throw new Error(`the drill of ${target.name} stopped before reporting (${why})`);
+  }
+  if (!options.keep) await release();
+  return { report: run.report, release };
+}
+
+/** Removes what drills that died (killed mid-run) left in the store; returns what it removed. */
+export async function removeLeftovers(stateDir: string): Promise<string[]> {
+  const fleet = new PgliteFleet(resolve(stateDir));
+  const { instances, snapshots } = await fleet.leftovers();
+  for (const id of instances) await fleet.deleteInstance(id);
+  for (const id of snapshots) await fleet.deleteSnapshot(id);
+  return [...instances.map((id) => `instance ${id}`), ...snapshots.map((id) => `snapshot ${id}`)];
+}
+
+export const defaultStateDir = () => join(process.cwd(), '.restore-drill');
