@@ -27,12 +27,10 @@ export function progressPrinter(write: Write): (event: EventLog) => void {
         return;
       }
       case 'StateExited': {
-        const wait = statusOf(event.state.output);
-        if (wait && !wait.ready) return;
-        const polls = wait && wait.polls > 1 ? `, ${wait.polls} polls` : '';
-        write(
-          `  ${name} done in ${seconds(event.timestamp - (started.get(name) ?? event.timestamp))}${polls}`,
-        );
+        if (waitOf(event.state.output)?.ready === false) return;
+        const { at, entries } = started.get(name) ?? { at: event.timestamp, entries: 1 };
+        const polls = entries > 1 ? `, ${entries} polls` : '';
+        write(`  ${name} done in ${seconds(event.timestamp - at)}${polls}`);
         started.delete(name);
         return;
       }

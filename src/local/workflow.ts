@@ -103,7 +103,13 @@ export async function runWorkflow(
   });
   options.signal?.addEventListener('abort', () => execution.abort(), { once: true });
   const events = (async () => {
-    for await (const event of execution.eventLogs) options.onEvent?.(event);
+    for await (const event of execution.eventLogs) {
+      try {
+        options.onEvent?.(event);
+      } catch {
+        // progress display must never stop a drill (and its teardown)
+      }
+    }
   })();
   try {
     run.output = await execution.result;
