@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { targetSchema } from '#core/config.ts';
+import {
+  ConfigError,
+  ForeignResourceError,
+  SnapshotTimeoutError,
+  TeardownPendingError,
+} from '#core/errors.ts';
+import type { DrillState } from '#core/state.ts';
+import {
+  checkSnapshot,
+  DRILL_ID_TAG,
+  drillIdFor,
+  nextPollSeconds,
+  startDrill,
+  tearDown,
+  verify,
+} from '#core/steps.ts';
+import {
+  passing,
+  RecordingNotifier,
+  ScriptedFleet,
+  ScriptedVerifier,
+  steppingClock,
+} from '../fakes/scripted-fleet.ts';
+
+const target = targetSchema.parse({
+  name: 'orders',
+  engine: 'postgres',
+  source: { dataDir: '/data' },
+});
+
+function depsWith(fleet = new ScriptedFleet()) {
+  return {
+    fleet,
+    verifier: new ScriptedVerifier(passing),
+    notifier: new RecordingNotifier(),
+    clock: steppingClock(),
+  };
+}
+
+const base: DrillState = {
+  target,
+  keep: false,
+  drillId: 'drill-orders-20261123t0300-ab12',
+  startedAt: '2026-11-23T03:00:00.000Z',
+};
+
+describe('drillIdFor', () => {
+  it('makes an identifier RDS accepts for instances and snapshots', () => {
+    const id = drillIdFor(
+      'a-thirty-character-target-name',
+      new Date('2026-11-23T03:04:05Z'),
+      'ab12',
+    );
+    expect(id).toBe('drill-a-thirty-character-target-name-20261123t0304-ab12');
+    expect(id.length).toBeLessThanOrEqual(63);
+    expect(id).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
+  });
+});
+
+describe('nextPollSeconds', () => {
+  it('backs off from 15 s to once a minute', () => {
+    expect([0, 1, 2, 3, 10].map(nextPollSeconds)).toEqual([15, 30, 60, 60, 60]);
+  });
+});
+
+describe('startDrill', () => {
+  it('rejects an invalid target, naming the field', async () => {
+    const error = await startDrill({ target: { ...target, name: 'Bad Name' } }, depsWith()).catch(
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain('target.name');
+  });
+});
+
+describe('checkSnapshot', () => {
+  it('asks to wait again while the snapshot is being created', async () => {
+    const fleet = new ScriptedFleet({ snapshotPolls: 5 });
+    fleet.snapshots.set(base.drillId, { id: base.drillId, tags: {}, pollsLeft: 5, failed: false });
+    const state = {
+      ...base,
+      snapshot: { id: base.drillId, status: 'creating', requestedAt: base.startedAt },
+    };
+    const next = await checkSnapshot(state, depsWith(fleet));
+    expect(next.wait).toEqual({ ready: false, seconds: 15, polls: 1 });
+  });
+
+  it('gives up when the time limit has passed', async () => {
+    const fleet = new ScriptedFleet();
+    fleet.snapshots.set(base.drillId, { id: base.drillId, tags: {}, pollsLeft: 5, failed: false });
+    const requestedAt = '2026-11-23T01:00:00.000Z'; // two hours before the clock, limit 60 min
+    const state = { ...base, snapshot: { id: base.drillId, status: 'creating', requestedAt } };
+    await expect(checkSnapshot(state, depsWith(fleet))).rejects.toBeInstanceOf(
+      SnapshotTimeoutError,
+    );
+  });
+});
+
+describe('verify', () => {
+  it('refuses to check an instance that does not carry the drill tag', async () => {
+    const fleet = new ScriptedFleet();
+    fleet.plantForeign('instance', base.drillId);
+    const deps = depsWith(fleet);
+    const state = {
+      ...base,
+      snapshot: { id: base.drillId, status: 'available', requestedAt: base.startedAt },
+      instance: { id: base.drillId, status: 'available', requestedAt: base.startedAt },
+    };
+    await expect(verify(state, deps)).rejects.toBeInstanceOf(ForeignResourceError);
+    expect(deps.verifier.connections).toEqual([]);
+  });
+});
+
+describe('tearDown', () => {
+  it('deletes nothing that lacks the drill tag', async () => {
+    const fleet = new ScriptedFleet();
+    fleet.plantForeign('instance', base.drillId);
+    await expect(tearDown(base, depsWith(fleet))).rejects.toBeInstanceOf(ForeignResourceError);
+    expect(fleet.calls.filter((c) => c.startsWith('delete'))).toEqual([]);
+  });
+
+  it('deletes the drill copy before its snapshot', async () => {
+    const fleet = new ScriptedFleet();
+    const tags = { [DRILL_ID_TAG]: base.drillId };
+    fleet.snapshots.set(base.drillId, { id: base.drillId, tags, pollsLeft: 0, failed: false });
+    fleet.instances.set(base.drillId, { id: base.drillId, tags, pollsLeft: 0, failed: false });
+    const next = await tearDown(base, depsWith(fleet));
+    expect(fleet.calls.filter((c) => c.startsWith('delete'))).toEqual([
+      `deleteInstance ${base.drillId}`,
+      `deleteSnapshot ${base.drillId}`,
+    ]);
+    expect(next.teardown).toMatchObject({
+      status: 'DONE',
+      deleted: [`instance ${base.drillId}`, `snapshot ${base.drillId}`],
+    });
+  });
+
+  it('asks to be retried while a resource is still being created', async () => {
+    const fleet = new ScriptedFleet();
+    fleet.instances.set(base.drillId, {
+      id: base.drillId,
+      tags: { [DRILL_ID_TAG]: base.drillId },
+      pollsLeft: 3,
+      failed: false,
+    });
+    await expect(tearDown(base, depsWith(fleet))).rejects.toBeInstanceOf(TeardownPendingError);
+  });
+
+  it('has nothing to do when the drill created nothing', async () => {
+    const next = await tearDown(base, depsWith());
+    expect(next.teardown).toMatchObject({ status: 'DONE', message: 'nothing to delete' });
+  });
+
+  it('keeps the copy when asked, and still deletes the snapshot', async () => {
+    const fleet = new ScriptedFleet();
+    const tags = { [DRILL_ID_TAG]: base.drillId };
+    fleet.snapshots.set(base.drillId, { id: base.drillId, tags, pollsLeft: 0, failed: false });
+    fleet.instances.set(base.drillId, { id: base.drillId, tags, pollsLeft: 0, failed: false });
+    const next = await tearDown({ ...base, keep: true }, depsWith(fleet));
+    expect(next.teardown?.status).toBe('KEPT');
+    expect(fleet.leftovers()).toEqual([base.drillId]);
+    expect(fleet.instances.has(base.drillId)).toBe(true);
+  });
+});
