@@ -34,12 +34,21 @@ describe('parseConfig', () => {
   });
 
   it('names the path of every bad field', () => {
-    const bad = structuredClone(valid) as any;
-    bad.targets[0].name = 'Orders DB';
-    bad.targets[0].engine = 'oracle';
-    bad.targets[0].checks.tables.orders.minRows = -1;
-    bad.targets[0].checks.sql[0].expect = {};
-    bad.targets[0].typo = true;
+    const [target] = structuredClone(valid).targets;
+    const bad = {
+      targets: [
+        {
+          ...target,
+          name: 'Orders DB',
+          engine: 'oracle',
+          typo: true,
+          checks: {
+            tables: { orders: { minRows: -1 } },
+            sql: [{ name: 'x', query: 'select 1', expect: {} }],
+          },
+        },
+      ],
+    };
     const error = (() => {
       try {
         parseConfig(bad);
