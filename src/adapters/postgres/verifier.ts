@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Expectation, SqlAssertion, TableCheck, Target } from '#core/config.ts';
 import type { ConnectionInfo, DatabaseVerifier } from '#core/ports.ts';
+import { seconds } from '#core/report.ts';
 import type { CheckResult, CheckStatus } from '#core/state.ts';
 
 type Checks = Target['checks'];
@@ -42,12 +43,17 @@ export function judge(value: unknown, expect: Expectation): { ok: boolean; messa
   if (expect.equals !== undefined) wanted.push(`= ${JSON.stringify(expect.equals)}`);
   if (expect.min !== undefined) wanted.push(`>= ${expect.min}`);
   if (expect.max !== undefined) wanted.push(`<= ${expect.max}`);
-  const shown = value === null || value === undefined ? 'no value' : JSON.stringify(value);
   const numeric =
     typeof value === 'number' ||
     typeof value === 'bigint' ||
     (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)));
   const asNumber = numeric ? Number(value) : Number.NaN;
+  const shown =
+    value === null || value === undefined
+      ? 'no value'
+      : numeric
+        ? String(value)
+        : JSON.stringify(value);
   const equalsOk =
     expect.equals === undefined ||
     (typeof expect.equals === 'number'
@@ -235,9 +241,7 @@ export class PostgresVerifier implements DatabaseVerifier {
     const lagMs = recoveryPoint.getTime() - newest.getTime();
     const limitMs = freshness.maxAgeMinutes * 60_000;
     const lag =
-      lagMs < 0
-        ? 'after the recovery point'
-        : `${Math.round(lagMs / 60_000)} min before the recovery point`;
+      lagMs < 0 ? 'after the recovery point' : `${seconds(lagMs)} before the recovery point`;
     return {
       status: lagMs <= limitMs ? ('PASS' as const) : ('FAIL' as const),
       message: `newest ${freshness.column} is ${newest.toISOString()}, ${lag} (limit ${freshness.maxAgeMinutes} min)`,
