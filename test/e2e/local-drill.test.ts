@@ -1,0 +1,172 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DrillReport } from '#core/report.ts';
+import { cli, corruptIndexSql, makeSource, ordersSql, scratch, writeConfig } from './sources.ts';
+
+let work: Awaited<ReturnType<typeof scratch>>;
+let stateDir: string;
+
+beforeAll(async () => {
+  work = await scratch();
+  stateDir = join(work.dir, 'state');
+});
+afterAll(() => work.remove());
+
+/** Nothing a drill made may remain: no snapshot, no copy. */
+async function expectNothingLeft() {
+  for (const dir of ['snapshots', 'instances']) {
+    const path = join(stateDir, dir);
+    expect(existsSync(path) ? await readdir(path) : []).toEqual([]);
+  }
+}
+
+const target = (dataDir: string, checks: object) => ({
+  targets: [{ name: 'orders', engine: 'postgres', source: { dataDir }, checks }],
+});
+
+const ordersChecks = {
+  integrity: true,
+  tables: { orders: { minRows: 1000, freshness: { column: 'created_at', maxAgeMinutes: 60 } } },
+  sql: [
+    {
+      name: 'no negative totals',
+      query: 'select count(*) from orders where total_cents < 0',
+      expect: { equals: 0 },
+    },
+  ],
+};
+
+describe('a local drill on PGlite', () => {
+  it('passes a healthy source, printing one JSON report and leaving nothing behind', async () => {
+    const source = await makeSource(join(work.dir, 'healthy'), ordersSql());
+    const config = await writeConfig(join(work.dir, 'healthy.json'), target(source, ordersChecks));
+    const { code, stdout, stderr } = await cli(
+      'run',
+      '--local',
+      '--config',
+      config,
+      '--state-dir',
+      stateDir,
+      '--json',
+    );
+    const report = JSON.parse(stdout) as DrillReport;
+    expect(code).toBe(0);
+    expect(report.status).toBe('PASS');
+    expect(report.checks.map((c) => [c.name, c.status])).toEqual([
+      ['connectivity', 'PASS'],
+      ['integrity', 'PASS'],
+      ['rows:orders', 'PASS'],
+      ['freshness:orders.created_at', 'PASS'],
+      ['sql:no negative totals', 'PASS'],
+    ]);
+    expect(report.teardown.status).toBe('DONE');
+    expect(report.timings.restoreMs).toBeGreaterThan(0);
+    expect(report.dataFreshness?.lagMs).toBeGreaterThanOrEqual(0);
+    expect(stderr).toMatch(/Verify done in/);
+    await expectNothingLeft();
+  });
+
+  it('fails a source with a corrupt index, naming the index and its table', async () => {
+    const source = await makeSource(join(work.dir, 'corrupt'), corruptIndexSql);
+    const { code, stdout } = await cli(
+      'run',
+      '--local',
+      '--source-dir',
+      source,
+      '--state-dir',
+      stateDir,
+    );
+    expect(code).toBe(1);
+    const [verdict] = stdout.split('\n');
+    expect(verdict).toBe('FAIL local: integrity failed');
+    expect(stdout).toMatch(/index public\.orders_shipping_band_idx on public\.orders/);
+    await expectNothingLeft();
+  });
+
+  it('fails freshness when the newest data is older than the bound', async () => {
+    const source = await makeSource(join(work.dir, 'stale'), ordersSql(72));
+    const config = await writeConfig(join(work.dir, 'stale.json'), target(source, ordersChecks));
+    const { code, stdout } = await cli(
+      'run',
+      '--local',
+      '--config',
+      config,
+      '--state-dir',
+      stateDir,
+      '--json',
+    );
+    const report = JSON.parse(stdout) as DrillReport;
+    expect(code).toBe(1);
+    expect(report.checks.find((c) => c.name === 'freshness:orders.created_at')?.status).toBe(
+      'FAIL',
+    );
+    expect(report.dataFreshness?.lagMs).toBeGreaterThan(72 * 3_600_000);
+    await expectNothingLeft();
+  });
+
+  it('is an ERROR (exit 3) when the source does not exist', async () => {
+    const { code, stdout } = await cli(
+      'run',
+      '--local',
+      '--source-dir',
+      join(work.dir, 'missing'),
+      '--state-dir',
+      stateDir,
+    );
+    expect(code).toBe(3);
+    expect(stdout).toMatch(
+      /^ERROR local: TakeSnapshot failed: source .* is not a PGlite data directory/,
+    );
+    await expectNothingLeft();
+  });
+});
+
+describe('the CLI with bad input', () => {
+  it('exits 2 naming each bad field of an invalid config, without a stack trace', async () => {
+    const config = await writeConfig(join(work.dir, 'bad.json'), {
+      targets: [
+        {
+          name: 'Orders!',
+          engine: 'postgres',
+          source: {},
+          checks: { sql: [{ name: 'x', query: 'select 1', expect: {} }] },
+        },
+      ],
+    });
+    const { code, stdout, stderr } = await cli(
+      'run',
+      '--local',
+      '--config',
+      config,
+      '--state-dir',
+      stateDir,
+    );
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('targets[0].name');
+    expect(stderr).toContain('targets[0].source.dataDir');
+    expect(stderr).toContain('targets[0].checks.sql[0].expect');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    [['run', '--local', '--config', '/no/such/file.json'], /cannot read config file/],
+    [['run', '--local', '--bogus'], /Unknown option '--bogus'/],
+    [['run'], /run needs --local/],
+    [['drill', '--local'], /unknown command "drill"/],
+  ])('exits 2 for %j', async (argv, message) => {
+    const { code, stderr } = await cli(...argv);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+
+  it('exits 2 for a config file that is not JSON', async () => {
+    const path = join(work.dir, 'broken.json');
+    await (await import('node:fs/promises')).writeFile(path, '{ "targets": [');
+    const { code, stderr } = await cli('run', '--local', '--config', path);
+    expect(code).toBe(2);
+    expect(stderr).toContain('is not valid JSON');
+  });
+});
