@@ -79,6 +79,8 @@ export class PgliteFleet implements DatabaseFleet {
   readonly root: string;
   private readonly snapshots = new Map<string, Promise<void> & { failure?: Error }>();
   private readonly copies = new Map<string, RunningCopy>();
+  /** Every snapshot this process made and has not deleted yet. */
+  private readonly made = new Set<string>();
 
   constructor(root: string) {
     this.root = root;
@@ -113,6 +115,7 @@ export class PgliteFleet implements DatabaseFleet {
       },
     );
     this.snapshots.set(id, work);
+    this.made.add(id);
     return { id, phase: 'pending', status: 'creating', tags };
   }
 
@@ -237,6 +240,7 @@ export class PgliteFleet implements DatabaseFleet {
   async deleteSnapshot(id: string): Promise<void> {
     await this.snapshots.get(id)?.catch(() => undefined);
     this.snapshots.delete(id);
+    this.made.delete(id);
     await rm(this.snapshotPath(id, 'tar.gz'), { force: true });
     await rm(this.snapshotPath(id, 'json'), { force: true });
   }
@@ -252,7 +256,7 @@ export class PgliteFleet implements DatabaseFleet {
    */
   async releaseAll(): Promise<void> {
     for (const id of [...this.copies.keys()]) await this.deleteInstance(id);
-    for (const id of [...this.snapshots.keys()]) await this.deleteSnapshot(id);
+    for (const id of [...this.made]) await this.deleteSnapshot(id);
   }
 
   /**
