@@ -1,0 +1,82 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { parseWith } from '#core/config.ts';
+import { type DrillState, drillStateSchema, type StepName } from '#core/state.ts';
+import { type DrillDeps, steps } from '#core/steps.ts';
+import { createDeps } from './deps.ts';
+import { logger, metrics, recordVerdict, tracer } from './powertools.ts';
+
+/** Validates a step's event at the edge; a bad one throws ConfigError naming each bad field. */
+const asDrillState = (step: StepName) => (event: unknown) =>
+  parseWith(drillStateSchema, event, `${step} input`);
+
+/** How each Task state's payload is read: StartDrill validates its raw input itself. */
+const readEvent: Record<StepName, (event: unknown) => unknown> = {
+  StartDrill: (event) => event,
+  TakeSnapshot: asDrillState('TakeSnapshot'),
+  CheckSnapshot: asDrillState('CheckSnapshot'),
+  RestoreInstance: asDrillState('RestoreInstance'),
+  CheckInstance: asDrillState('CheckInstance'),
+  Verify: asDrillState('Verify'),
+  TearDown: asDrillState('TearDown'),
+  PublishReport: asDrillState('PublishReport'),
+};
+
+/** What is recorded about a step's result beyond the common step metrics. */
+const recordResult: Partial<Record<StepName, (state: DrillState) => void>> = {
+  PublishReport: recordVerdict,
+};
+
+let lambdaDeps: DrillDeps | undefined;
+
+/** The deployed functions' deps: built from `process.env` on the first invocation, then kept. */
+function depsFromEnvironment(): DrillDeps {
+  lambdaDeps ??= createDeps(process.env);
+  return lambdaDeps;
+}
+
+export interface StepHandlerOptions {
+  /** Where the step's dependencies come from; tests pass fakes. */
+  deps?: () => DrillDeps;
+}
+
+/**
+ * The Lambda handler of one Task state: Powertools tracing, structured logging and metrics
+ * around the matching step from the core. Errors propagate (logged with the step's context
+ * first), so Step Functions' Retry and Catch see their names.
+ */
+export function stepHandler(step: StepName, options: StepHandlerOptions = {}) {
+  const deps = options.deps ?? depsFromEnvironment;
+  const run = steps[step] as (input: unknown, deps: DrillDeps) => Promise<DrillState>;
+  const read = readEvent[step];
+  const record = recordResult[step];
+
+  return middy<unknown, DrillState, Error, Context>()
+    .use(captureLambdaHandler(tracer))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({
+      onError: ({ error }) => {
+        // Logged with the drill's context and counted; middy then rethrows it to the runtime.
+        metrics.addMetric('StepFailed', MetricUnit.Count, 1);
+        logger.error(`${step} failed`, { step, error });
+      },
+    })
+    .handler(async (event) => {
+      logger.appendKeys({ step });
+      metrics.addDimension('step', step);
+      const input = read(event);
+      const started = performance.now();
+      const state = await run(input, deps());
+      const ms = Math.round(performance.now() - started);
+      metrics.addMetric('StepSucceeded', MetricUnit.Count, 1);
+      metrics.addMetric('StepDuration', MetricUnit.Milliseconds, ms);
+      record?.(state);
+      logger.info(`${step} finished`, { drillId: state.drillId, target: state.target.name, ms });
+      return state;
+    });
+}
