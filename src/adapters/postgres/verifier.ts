@@ -8,6 +8,12 @@ type Checks = Target['checks'];
 
 const CONNECT_TIMEOUT_MS = 15_000;
 
+/**
+ * How long past its statement timeout the client waits for a custom assertion before calling it
+ * timed out itself. The server normally cancels first; PGlite has no timers and never does.
+ */
+const STATEMENT_TIMEOUT_GRACE_MS = 1_000;
+
 /** `sales.orders` → `"sales"."orders"`: identifiers from the config, quoted, never spliced raw. */
 export function quoteName(name: string): string {
   return name
@@ -87,15 +93,16 @@ export class PostgresVerifier implements DatabaseVerifier {
     // A dropped connection surfaces as the failing query's error; this keeps it from crashing the process.
     client.on('error', () => undefined);
     const results: CheckResult[] = [];
-    const connectivity = await timed('connectivity', () => this.connectivity(client));
-    results.push(connectivity);
-    const planned = this.plan(client, checks, recoveryPoint);
-    if (connectivity.status !== 'PASS') {
-      for (const { name } of planned)
-        results.push({ name, status: 'SKIP', message: 'not connected', ms: 0 });
-      return results;
-    }
+    // Ended whatever happens: connectivity can fail after the connection is open (a failing probe).
     try {
+      const connectivity = await timed('connectivity', () => this.connectivity(client));
+      results.push(connectivity);
+      const planned = this.plan(client, checks, recoveryPoint);
+      if (connectivity.status !== 'PASS') {
+        for (const { name } of planned)
+          results.push({ name, status: 'SKIP', message: 'not connected', ms: 0 });
+        return results;
+      }
       for (const { name, run } of planned) results.push(await timed(name, run));
     } finally {
       await client.end().catch(() => undefined);
@@ -150,10 +157,18 @@ export class PostgresVerifier implements DatabaseVerifier {
 
   /**
    * amcheck's `bt_index_check(heapallindexed => true)` on every valid B-tree index outside the
-   * system schemas: each index's structure, and that every heap tuple is in it.
+   * system schemas: each index's structure, and that every heap tuple is in it. Partitioned
+   * indexes have no storage of their own (amcheck refuses them); their partitions' are checked.
    */
   private async integrity(client: pg.Client) {
     await client.query('create extension if not exists amcheck');
+    // amcheck may already be installed in a schema outside the search path (e.g. `extensions`).
+    const { rows: installed } = await client.query<{ schema: string }>(`
+      select format('%I', n.nspname) as schema
+        from pg_extension e join pg_namespace n on n.oid = e.extnamespace
+       where e.extname = 'amcheck'`);
+    const amcheckSchema = installed[0]?.schema;
+    if (!amcheckSchema) throw new Error('the amcheck extension is not installed');
     const { rows: indexes } = await client.query<{ index: string; table: string; oid: number }>(`
       select format('%I.%I', n.nspname, ic.relname) as index,
              format('%I.%I', n.nspname, tc.relname) as table,
@@ -163,7 +178,7 @@ export class PostgresVerifier implements DatabaseVerifier {
         join pg_class tc on tc.oid = i.indrelid
         join pg_namespace n on n.oid = ic.relnamespace
         join pg_am am on am.oid = ic.relam
-       where am.amname = 'btree' and i.indisvalid and i.indisready
+       where am.amname = 'btree' and ic.relkind = 'i' and i.indisvalid and i.indisready
          and ic.relpersistence <> 't'
          and n.nspname not in ('pg_catalog', 'information_schema')
          and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'
@@ -172,7 +187,7 @@ export class PostgresVerifier implements DatabaseVerifier {
     for (const { index, table, oid } of indexes) {
       try {
         await client.query(
-          'select bt_index_check(index => $1::oid::regclass, heapallindexed => true)',
+          `select ${amcheckSchema}.bt_index_check(index => $1::oid::regclass, heapallindexed => true)`,
           [oid],
         );
       } catch (error) {
@@ -252,17 +267,33 @@ export class PostgresVerifier implements DatabaseVerifier {
   /**
    * A custom assertion runs alone (extended protocol: one statement only) inside a read-only
    * transaction with a statement timeout, and is always rolled back: it can read, never write.
+   * The client holds the timeout too, for servers that do not enforce it (PGlite).
    */
   private async assertion(client: pg.Client, assertion: SqlAssertion, timeoutSeconds: number) {
+    const timeoutMs = Math.round(timeoutSeconds * 1000);
+    const limitMs = timeoutMs + STATEMENT_TIMEOUT_GRACE_MS;
+    const overran = () =>
+      new Error(
+        `query ran past the statement timeout of ${timeoutSeconds} s and the server did not cancel it`,
+      );
     await client.query('begin transaction read only');
     try {
-      await client.query(`set local statement_timeout = ${Math.round(timeoutSeconds * 1000)}`);
-      const result = await client.query({
-        text: assertion.query,
-        values: [],
-        queryMode: 'extended',
-        rowMode: 'array',
-      } as pg.QueryConfig);
+      await client.query(`set local statement_timeout = ${timeoutMs}`);
+      const start = performance.now();
+      const result = await client
+        .query({
+          text: assertion.query,
+          values: [],
+          queryMode: 'extended',
+          rowMode: 'array',
+          query_timeout: limitMs,
+        } as pg.QueryConfig)
+        .catch((error: unknown) => {
+          throw error instanceof Error && error.message === 'Query read timeout'
+            ? overran()
+            : error;
+        });
+      if (performance.now() - start > limitMs) throw overran();
       const value: unknown = (result.rows[0] as unknown[] | undefined)?.[0];
       const { ok, message } = judge(value, assertion.expect);
       return { status: ok ? ('PASS' as const) : ('FAIL' as const), message };

@@ -1,0 +1,501 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { judge, PostgresVerifier, quoteName } from '#adapters/postgres/verifier.ts';
+import type { Target } from '#core/config.ts';
+import type { ConnectionInfo } from '#core/ports.ts';
+import type { CheckResult } from '#core/state.ts';
+
+type Checks = Target['checks'];
+
+/** A live PostgreSQL-speaking server the suite may create schemas, tables and functions in. */
+export interface CheckTarget {
+  /**
+   * Where the verifier connects. The database must hold no user tables of its own: the
+   * integrity check covers every index in it, and the suite counts them.
+   */
+  connection: ConnectionInfo;
+  /** Whether the server cancels statements at `statement_timeout` itself (PGlite has no timers). */
+  enforcesStatementTimeout: boolean;
+  /** Releases the target: stops the server or drops the database. */
+  close(): Promise<void>;
+}
+
+/** The snapshot's point in time every freshness check measures against. */
+const recoveryPoint = new Date('2024-06-01T12:00:00.000Z');
+
+/** A port nothing listens on: bound by the OS, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve, reject) =>
+    server.close((error) => (error ? reject(error) : resolve())),
+  );
+  if (address === null || typeof address === 'string') throw new Error('no TCP port was bound');
+  return address.port;
+}
+
+/**
+ * Runs the PostgresVerifier against a live server: it builds its own schema there, then checks
+ * connectivity, amcheck integrity (healthy and corrupt), row counts, freshness, custom SQL, the
+ * read-only guard, the statement timeout and an unreachable server.
+ */
+export function describeCheckSuite(name: string, connect: () => Promise<CheckTarget>): void {
+  describe(name, () => {
+    let target: CheckTarget | undefined;
+    let admin: pg.Client | undefined;
+    const schema = `drill_checks_${randomBytes(4).toString('hex')}`;
+    const verifier = new PostgresVerifier();
+
+    const connected = () => {
+      if (!target || !admin) throw new Error('the check target did not start');
+      return { target, admin };
+    };
+
+    /** The suite's own connection, independent of the verifier's. */
+    const sql = async <R extends pg.QueryResultRow>(text: string): Promise<R[]> =>
+      (await connected().admin.query<R>(text)).rows;
+
+    const verifyAt = (connection: ConnectionInfo, checks: Partial<Checks>) =>
+      verifier.verify(
+        connection,
+        { integrity: false, tables: {}, sql: [], statementTimeoutSeconds: 10, ...checks },
+        recoveryPoint,
+      );
+
+    /** Verifies against the target, asserts it connected, and returns the other checks' results. */
+    const verify = async (checks: Partial<Checks>): Promise<CheckResult[]> => {
+      const [connectivity, ...rest] = await verifyAt(connected().target.connection, checks);
+      expect(connectivity, connectivity?.message).toMatchObject({
+        name: 'connectivity',
+        status: 'PASS',
+      });
+      return rest;
+    };
+
+    /** Verifies one check and returns its result. */
+    const verifyOne = async (checks: Partial<Checks>): Promise<CheckResult> => {
+      const results = await verify(checks);
+      expect(results).toHaveLength(1);
+      return results[0] as CheckResult;
+    };
+
+    const orders = `${schema}.orders`;
+
+    /** The order rows as one value: what a write would change. */
+    const ordersDigest = async () =>
+      (
+        await sql<{ n: number; digest: string }>(`
+          select count(*)::int as n,
+                 md5(string_agg(id || ':' || note || ':' || placed_at, ',' order by id)) as digest
+            from ${orders}`)
+      )[0];
+
+    beforeAll(async () => {
+      target = await connect();
+      admin = new pg.Client({ ...target.connection, connectionTimeoutMillis: 15_000 });
+      admin.on('error', () => undefined);
+      await admin.connect();
+      // B-tree indexes: orders_pkey, events_pkey, events_at_idx, readings_2024_pkey (4, on 3
+      // tables). Not counted: the hash index, and the partitioned index readings_pkey.
+      await admin.query(`
+        create schema ${schema};
+        create table ${orders} (id int primary key, note text not null, placed_at timestamptz not null);
+        insert into ${orders}
+          select g, 'order ' || g, timestamptz '2024-06-01 11:55:00+00' - make_interval(mins => g - 1)
+            from generate_series(1, 100) g;
+        create index orders_note_hash on ${orders} using hash (note);
+        create table ${schema}.events (id bigint primary key, at timestamptz not null);
+        create index events_at_idx on ${schema}.events (at);
+        insert into ${schema}.events
+          select g, timestamptz '2024-01-01 00:00:00+00' + make_interval(mins => g)
+            from generate_series(1, 1000) g;
+        create table ${schema}.readings (id int, taken_on date, primary key (id, taken_on))
+          partition by range (taken_on);
+        create table ${schema}.readings_2024 partition of ${schema}.readings
+          for values from ('2024-01-01') to ('2025-01-01');
+        insert into ${schema}.readings select g, date '2024-01-01' + g from generate_series(0, 99) g;
+        create table ${schema}.empty (at timestamptz);
+        create table ${schema}."we""ird" (x int);
+        insert into ${schema}."we""ird" values (1), (2), (3);
+        create function ${schema}.sneaky() returns int language plpgsql volatile
+          as 'begin delete from ${orders}; return 0; end';
+      `);
+    }, 60_000);
+
+    afterAll(async () => {
+      try {
+        await admin?.query(`drop schema if exists ${schema} cascade`).catch(() => undefined);
+        await admin?.end().catch(() => undefined);
+      } finally {
+        await target?.close();
+      }
+    }, 30_000);
+
+    describe('connectivity', () => {
+      it('passes and names the server version', async () => {
+        const [connectivity] = await verifyAt(connected().target.connection, {});
+        const [{ server_version: version } = { server_version: '?' }] = await sql<{
+          server_version: string;
+        }>('show server_version');
+        expect(connectivity).toMatchObject({ name: 'connectivity', status: 'PASS' });
+        expect(connectivity?.message).toMatch(/^PostgreSQL \d+/);
+        expect(connectivity?.message).toContain(`PostgreSQL ${version},`);
+        expect(connectivity?.metrics?.serverVersion).toBe(version);
+      });
+
+      it('is an ERROR on an unreachable port, and every other check is skipped', async () => {
+        const port = await closedPort();
+        const results = await verifyAt(
+          { ...connected().target.connection, port },
+          {
+            integrity: true,
+            tables: {
+              [orders]: { minRows: 1, freshness: { column: 'placed_at', maxAgeMinutes: 5 } },
+            },
+            sql: [{ name: 'orders', query: `select count(*) from ${orders}`, expect: { min: 1 } }],
+          },
+        );
+        expect(results.map((r) => [r.name, r.status])).toEqual([
+          ['connectivity', 'ERROR'],
+          ['integrity', 'SKIP'],
+          [`rows:${orders}`, 'SKIP'],
+          [`freshness:${orders}.placed_at`, 'SKIP'],
+          ['sql:orders', 'SKIP'],
+        ]);
+        expect(results[0]?.message).toMatch(/ECONNREFUSED/);
+        for (const skipped of results.slice(1)) expect(skipped.message).toBe('not connected');
+      });
+    });
+
+    describe('integrity', () => {
+      it('passes on healthy B-tree indexes and counts them, partitions included', async () => {
+        const result = await verifyOne({ integrity: true });
+        expect(result).toMatchObject({
+          name: 'integrity',
+          status: 'PASS',
+          message: '4 B-tree indexes on 3 tables verified against their heap',
+          metrics: { indexes: 4, corrupt: 0 },
+        });
+      });
+
+      it('fails naming the corrupt index and its table', async () => {
+        // The index holds f(x) = x; redefining the "immutable" f makes amcheck's heapallindexed
+        // pass recompute x + 1, which no index tuple matches.
+        await sql(`
+          create table ${schema}.corrupt (x int not null);
+          insert into ${schema}.corrupt select generate_series(1, 50);
+          create function ${schema}.f(int) returns int language sql immutable as 'select $1';
+          create index corrupt_f_idx on ${schema}.corrupt (${schema}.f(x));
+          create or replace function ${schema}.f(int) returns int language sql immutable
+            as 'select $1 + 1';`);
+        try {
+          const result = await verifyOne({ integrity: true });
+          expect(result).toMatchObject({
+            name: 'integrity',
+            status: 'FAIL',
+            metrics: { indexes: 5, corrupt: 1 },
+          });
+          expect(result.message).toMatch(/^1 of 5 B-tree indexes are corrupt: /);
+          expect(result.message).toContain(`index ${schema}.corrupt_f_idx on ${schema}.corrupt: `);
+          expect(result.message).toMatch(/lacks matching index tuple/);
+          expect(result.message).not.toContain('orders_pkey');
+        } finally {
+          await sql(`drop table ${schema}.corrupt; drop function ${schema}.f(int);`);
+        }
+      });
+
+      it('uses amcheck where it is installed, even outside the search path', async () => {
+        const extensions = `${schema}_ext`;
+        await sql(`
+          drop extension if exists amcheck;
+          create schema ${extensions};
+          create extension amcheck schema ${extensions};`);
+        try {
+          const result = await verifyOne({ integrity: true });
+          expect(result).toMatchObject({ status: 'PASS', metrics: { indexes: 4, corrupt: 0 } });
+          const [installed] = await sql<{ schema: string }>(`
+            select extnamespace::regnamespace::text as schema
+              from pg_extension where extname = 'amcheck'`);
+          expect(installed?.schema).toBe(extensions);
+        } finally {
+          await sql(`drop extension amcheck; drop schema ${extensions};`);
+        }
+      });
+    });
+
+    describe('tables', () => {
+      it('passes minRows when there are enough rows', async () => {
+        const result = await verifyOne({ tables: { [orders]: { minRows: 100 } } });
+        expect(result).toMatchObject({
+          name: `rows:${orders}`,
+          status: 'PASS',
+          message: `100 rows in ${orders}, at least 100 expected`,
+          metrics: { rows: 100 },
+        });
+      });
+
+      it('fails minRows when there are too few', async () => {
+        const result = await verifyOne({ tables: { [orders]: { minRows: 101 } } });
+        expect(result).toMatchObject({
+          status: 'FAIL',
+          message: `100 rows in ${orders}, at least 101 expected`,
+          metrics: { rows: 100 },
+        });
+      });
+
+      it('fails for a missing table, in an existing schema or not', async () => {
+        const results = await verify({
+          tables: { [`${schema}.missing`]: { minRows: 0 }, 'nowhere.missing': { minRows: 0 } },
+        });
+        expect(results).toMatchObject([
+          {
+            name: `rows:${schema}.missing`,
+            status: 'FAIL',
+            message: `table ${schema}.missing does not exist in the restored copy`,
+          },
+          {
+            name: 'rows:nowhere.missing',
+            status: 'FAIL',
+            message: 'table nowhere.missing does not exist in the restored copy',
+          },
+        ]);
+      });
+
+      it('quotes table names, double quotes included', async () => {
+        const weird = `${schema}.we"ird`;
+        const result = await verifyOne({ tables: { [weird]: { minRows: 3 } } });
+        expect(result).toMatchObject({ status: 'PASS', metrics: { rows: 3 } });
+      });
+    });
+
+    describe('freshness', () => {
+      const freshness = (maxAgeMinutes: number, table = orders, column = 'placed_at') => ({
+        tables: { [table]: { freshness: { column, maxAgeMinutes } } },
+      });
+
+      it('passes when the newest row is within maxAgeMinutes of the recovery point', async () => {
+        const result = await verifyOne(freshness(10));
+        expect(result).toMatchObject({
+          name: `freshness:${orders}.placed_at`,
+          status: 'PASS',
+          metrics: { newestAt: '2024-06-01T11:55:00.000Z', lagMs: 5 * 60_000 },
+        });
+        expect(result.message).toContain('newest placed_at is 2024-06-01T11:55:00.000Z');
+        expect(result.message).toContain('(limit 10 min)');
+      });
+
+      it('fails when the newest row is older than that', async () => {
+        const result = await verifyOne(freshness(4));
+        expect(result).toMatchObject({
+          status: 'FAIL',
+          metrics: { newestAt: '2024-06-01T11:55:00.000Z', lagMs: 5 * 60_000 },
+        });
+        expect(result.message).toContain('(limit 4 min)');
+      });
+
+      it('fails for an empty table and for a missing one', async () => {
+        const empty = await verifyOne(freshness(10, `${schema}.empty`, 'at'));
+        expect(empty).toMatchObject({
+          status: 'FAIL',
+          message: `${schema}.empty.at has no values`,
+        });
+        const missing = await verifyOne(freshness(10, `${schema}.missing`, 'at'));
+        expect(missing).toMatchObject({
+          status: 'FAIL',
+          message: `table ${schema}.missing does not exist in the restored copy`,
+        });
+      });
+    });
+
+    describe('custom SQL assertions', () => {
+      const count = `select count(*) from ${orders}`;
+      const newestEvent = `select max(id) from ${schema}.events`;
+
+      it('passes and fails on equals', async () => {
+        const results = await verify({
+          sql: [
+            { name: 'count', query: count, expect: { equals: 100 } },
+            { name: 'count-wrong', query: count, expect: { equals: 99 } },
+            {
+              name: 'note',
+              query: `select note from ${orders} where id = 7`,
+              expect: { equals: 'order 7' },
+            },
+            {
+              name: 'note-wrong',
+              query: `select note from ${orders} where id = 8`,
+              expect: { equals: 'order 7' },
+            },
+            {
+              name: 'flag',
+              query: `select exists (select from ${orders})`,
+              expect: { equals: true },
+            },
+          ],
+        });
+        expect(results.map((r) => [r.name, r.status])).toEqual([
+          ['sql:count', 'PASS'],
+          ['sql:count-wrong', 'FAIL'],
+          ['sql:note', 'PASS'],
+          ['sql:note-wrong', 'FAIL'],
+          ['sql:flag', 'PASS'],
+        ]);
+        expect(results[0]?.message).toMatch(/^got "?100"?, expected = 100$/);
+        expect(results[1]?.message).toMatch(/^got "?100"?, expected = 99$/);
+        expect(results[3]?.message).toBe('got "order 8", expected = "order 7"');
+      });
+
+      it('passes and fails on min and max', async () => {
+        const results = await verify({
+          sql: [
+            { name: 'between', query: newestEvent, expect: { min: 1000, max: 1000 } },
+            { name: 'too-low', query: newestEvent, expect: { min: 1001 } },
+            { name: 'too-high', query: newestEvent, expect: { max: 999 } },
+            { name: 'no-rows', query: `${newestEvent} having false`, expect: { min: 0 } },
+          ],
+        });
+        expect(results.map((r) => [r.name, r.status])).toEqual([
+          ['sql:between', 'PASS'],
+          ['sql:too-low', 'FAIL'],
+          ['sql:too-high', 'FAIL'],
+          ['sql:no-rows', 'FAIL'],
+        ]);
+        expect(results[0]?.message).toMatch(/expected >= 1000 and <= 1000$/);
+        expect(results[3]?.message).toBe('got no value, expected >= 0');
+      });
+
+      it('is an ERROR for a query that fails', async () => {
+        const result = await verifyOne({
+          sql: [
+            { name: 'broken', query: `select count(*) from ${schema}.missing`, expect: { min: 0 } },
+          ],
+        });
+        expect(result).toMatchObject({ name: 'sql:broken', status: 'ERROR' });
+        expect(result.message).toMatch(/does not exist/);
+      });
+
+      it('cannot write: every writing query is an ERROR and the data is unchanged', async () => {
+        const before = await ordersDigest();
+        expect(before?.n).toBe(100);
+        const writes: [string, string, RegExp][] = [
+          [
+            'insert',
+            `insert into ${orders} values (1000, 'x', now())`,
+            /cannot execute INSERT in a read-only transaction/,
+          ],
+          ['update', `update ${orders} set note = 'changed'`, /read-only transaction/],
+          ['delete', `delete from ${orders}`, /cannot execute DELETE in a read-only transaction/],
+          [
+            'cte',
+            `with gone as (delete from ${orders} returning id) select count(*) from gone`,
+            /read-only transaction/,
+          ],
+          ['function', `select ${schema}.sneaky()`, /read-only transaction/],
+          ['multi', `commit; delete from ${orders}`, /multiple commands/],
+          ['multi-select', `select 1; delete from ${orders}`, /multiple commands/],
+        ];
+        const results = await verify({
+          sql: [
+            ...writes.map(([name, query]) => ({ name, query, expect: { min: 0 } })),
+            // Still the same, still usable, after every attempt on the same connection.
+            { name: 'after', query: count, expect: { equals: 100 } },
+          ],
+        });
+        expect(results.map((r) => [r.name, r.status])).toEqual([
+          ...writes.map(([name]) => [`sql:${name}`, 'ERROR']),
+          ['sql:after', 'PASS'],
+        ]);
+        writes.forEach(([, , error], i) => {
+          expect(results[i]?.message).toMatch(error);
+        });
+        expect(await ordersDigest()).toEqual(before);
+      });
+
+      it('is an ERROR when a query runs past the statement timeout', async () => {
+        const results = await verify({
+          statementTimeoutSeconds: 0.2,
+          sql: [
+            { name: 'slow', query: 'select pg_sleep(5)', expect: { equals: '' } },
+            { name: 'after', query: count, expect: { equals: 100 } },
+          ],
+        });
+        expect(results.map((r) => [r.name, r.status])).toEqual([
+          ['sql:slow', 'ERROR'],
+          ['sql:after', 'PASS'],
+        ]);
+        expect(results[0]?.message).toMatch(/statement timeout/);
+        // A server with timers cancels the query itself, well before it would end.
+        if (connected().target.enforcesStatementTimeout) expect(results[0]?.ms).toBeLessThan(2_000);
+      }, 20_000);
+    });
+  });
+}
+
+/** Plain unit tests of the verifier's helpers; they need no server. */
+export function describeVerifierHelpers(): void {
+  describe('judge', () => {
+    it('compares numbers and numeric strings (how pg returns bigint counts) with equals', () => {
+      expect(judge(5, { equals: 5 })).toEqual({ ok: true, message: 'got 5, expected = 5' });
+      expect(judge('5', { equals: 5 }).ok).toBe(true);
+      expect(judge('5.0', { equals: 5 }).ok).toBe(true);
+      expect(judge(6, { equals: 5 })).toEqual({ ok: false, message: 'got 6, expected = 5' });
+      expect(judge('abc', { equals: 5 }).ok).toBe(false);
+      expect(judge('', { equals: 0 }).ok).toBe(false);
+    });
+
+    it('compares strings and booleans with equals', () => {
+      expect(judge('ok', { equals: 'ok' })).toEqual({
+        ok: true,
+        message: 'got "ok", expected = "ok"',
+      });
+      expect(judge('OK', { equals: 'ok' }).ok).toBe(false);
+      expect(judge(true, { equals: true })).toEqual({
+        ok: true,
+        message: 'got true, expected = true',
+      });
+      expect(judge(false, { equals: true }).ok).toBe(false);
+      expect(judge('1', { equals: '1' }).ok).toBe(true);
+    });
+
+    it('checks min and max, inclusive, together or alone', () => {
+      expect(judge(10, { min: 1, max: 10 })).toEqual({
+        ok: true,
+        message: 'got 10, expected >= 1 and <= 10',
+      });
+      expect(judge('1', { min: 1 }).ok).toBe(true);
+      expect(judge(0.5, { min: 1 }).ok).toBe(false);
+      expect(judge(11, { max: 10 }).ok).toBe(false);
+      expect(judge(-3, { max: 10 }).ok).toBe(true);
+      expect(judge('many', { min: 1 }).ok).toBe(false);
+      expect(judge(5, { equals: 5, min: 6 }).ok).toBe(false);
+    });
+
+    it('fails when there is no value', () => {
+      expect(judge(null, { min: 0 })).toEqual({
+        ok: false,
+        message: 'got no value, expected >= 0',
+      });
+      expect(judge(undefined, { equals: 'x' })).toEqual({
+        ok: false,
+        message: 'got no value, expected = "x"',
+      });
+    });
+  });
+
+  describe('quoteName', () => {
+    it('quotes each part of a name', () => {
+      expect(quoteName('orders')).toBe('"orders"');
+      expect(quoteName('sales.orders')).toBe('"sales"."orders"');
+      expect(quoteName('Sales.Orders')).toBe('"Sales"."Orders"');
+    });
+
+    it('doubles double quotes, so a name cannot close its quotes', () => {
+      expect(quoteName('we"ird')).toBe('"we""ird"');
+      expect(quoteName('x"; drop table t; --')).toBe('"x""; drop table t; --"');
+      expect(quoteName('s.a"b')).toBe('"s"."a""b"');
+    });
+  });
+}
