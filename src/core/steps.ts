@@ -67,26 +67,41 @@ function required<T>(value: T | undefined, what: string): T {
   return value;
 }
 
+/** What a poll loop watches, and how it fails. */
+interface Watched {
+  noun: string;
+  limitMinutes: number;
+  Failed: new (message: string) => Error;
+  TimedOut: new (message: string) => Error;
+}
+
 /**
- * One poll of a resource the workflow waits for: ready, failed, timed out, or wait some more.
- * The next pause never runs past the deadline, so a timeout is reported close to when it falls.
+ * One poll of a resource the workflow waits for: ready, or wait some more; throws if it failed,
+ * vanished or ran out of time. The next pause never runs past the deadline, so a timeout is
+ * reported close to when it falls.
  */
-function pollOutcome(
+function assessPoll<I extends SnapshotInfo | InstanceInfo>(
   state: DrillState,
-  phase: SnapshotInfo['phase'],
-  requestedAt: string,
-  limitMinutes: number,
+  record: { id: string; requestedAt: string },
+  info: I | undefined,
+  watched: Watched,
   now: Date,
-): { ready: boolean; seconds: number; polls: number; timedOut: boolean } {
+): { info: I; wait: NonNullable<DrillState['wait']> } {
+  const { noun, limitMinutes, Failed, TimedOut } = watched;
+  if (!info) throw new Failed(`${noun} ${record.id} no longer exists`);
+  if (info.phase === 'failed' || info.phase === 'deleting') {
+    throw new Failed(`${noun} ${record.id} is ${info.status}`);
+  }
   const polls = (state.wait?.polls ?? 0) + 1;
-  const deadline = Date.parse(requestedAt) + limitMinutes * 60_000;
+  const deadline = Date.parse(record.requestedAt) + limitMinutes * 60_000;
   const left = Math.ceil((deadline - now.getTime()) / 1000);
-  const ready = phase === 'available';
+  const ready = info.phase === 'available';
+  if (!ready && left <= 0) {
+    throw new TimedOut(`${noun} ${record.id} is still ${info.status} after ${limitMinutes} min`);
+  }
   return {
-    ready,
-    seconds: Math.max(1, Math.min(nextPollSeconds(polls - 1), left)),
-    polls,
-    timedOut: !ready && left <= 0,
+    info,
+    wait: { ready, seconds: Math.max(1, Math.min(nextPollSeconds(polls - 1), left)), polls },
   };
 }
 
@@ -124,24 +139,20 @@ export async function checkSnapshot(
   { fleet, clock }: DrillDeps,
 ): Promise<DrillState> {
   const record = required(state.snapshot, 'snapshot');
-  const info = await fleet.describeSnapshot(record.id);
-  if (!info) throw new SnapshotFailedError(`snapshot ${record.id} no longer exists`);
-  if (info.phase === 'failed' || info.phase === 'deleting') {
-    throw new SnapshotFailedError(`snapshot ${record.id} is ${info.status}`);
-  }
+  const described = await fleet.describeSnapshot(record.id);
   const now = clock.now();
-  const poll = pollOutcome(
+  const { info, wait } = assessPoll(
     state,
-    info.phase,
-    record.requestedAt,
-    state.target.timeouts.snapshotMinutes,
+    record,
+    described,
+    {
+      noun: 'snapshot',
+      limitMinutes: state.target.timeouts.snapshotMinutes,
+      Failed: SnapshotFailedError,
+      TimedOut: SnapshotTimeoutError,
+    },
     now,
   );
-  if (poll.timedOut) {
-    throw new SnapshotTimeoutError(
-      `snapshot ${record.id} is still ${info.status} after ${state.target.timeouts.snapshotMinutes} min`,
-    );
-  }
   return {
     ...state,
     snapshot: {
@@ -149,9 +160,9 @@ export async function checkSnapshot(
       status: info.status,
       createdAt: info.createdAt,
       sizeBytes: info.sizeBytes,
-      availableAt: poll.ready ? now.toISOString() : undefined,
+      availableAt: wait.ready ? now.toISOString() : undefined,
     },
-    wait: { ready: poll.ready, seconds: poll.seconds, polls: poll.polls },
+    wait,
   };
 }
 
@@ -180,33 +191,29 @@ export async function checkInstance(
   { fleet, clock }: DrillDeps,
 ): Promise<DrillState> {
   const record = required(state.instance, 'instance');
-  const info = await fleet.describeInstance(record.id);
-  if (!info) throw new RestoreFailedError(`restored instance ${record.id} no longer exists`);
-  if (info.phase === 'failed' || info.phase === 'deleting') {
-    throw new RestoreFailedError(`restored instance ${record.id} is ${info.status}`);
-  }
+  const described = await fleet.describeInstance(record.id);
   const now = clock.now();
-  const poll = pollOutcome(
+  const { info, wait } = assessPoll(
     state,
-    info.phase,
-    record.requestedAt,
-    state.target.timeouts.restoreMinutes,
+    record,
+    described,
+    {
+      noun: 'restored instance',
+      limitMinutes: state.target.timeouts.restoreMinutes,
+      Failed: RestoreFailedError,
+      TimedOut: RestoreTimeoutError,
+    },
     now,
   );
-  if (poll.timedOut) {
-    throw new RestoreTimeoutError(
-      `restored instance ${record.id} is still ${info.status} after ${state.target.timeouts.restoreMinutes} min`,
-    );
-  }
   return {
     ...state,
     instance: {
       ...record,
       status: info.status,
       endpoint: info.endpoint,
-      availableAt: poll.ready ? now.toISOString() : undefined,
+      availableAt: wait.ready ? now.toISOString() : undefined,
     },
-    wait: { ready: poll.ready, seconds: poll.seconds, polls: poll.polls },
+    wait,
   };
 }
 
