@@ -9,7 +9,6 @@ import {
 import type { DrillState } from '#core/state.ts';
 import {
   checkSnapshot,
-  DRILL_ID_TAG,
   drillIdFor,
   nextPollSeconds,
   startDrill,
@@ -17,12 +16,13 @@ import {
   verify,
 } from '#core/steps.ts';
 import {
-  passing,
-  RecordingNotifier,
-  ScriptedFleet,
-  ScriptedVerifier,
-  steppingClock,
-} from '../fakes/scripted-fleet.ts';
+  FakeFleet,
+  fakeDeps,
+  instanceInfo,
+  ownedBy,
+  snapshotInfo,
+  tickingClock,
+} from '../fixtures/fakes.ts';
 
 const target = targetSchema.parse({
   name: 'orders',
@@ -30,14 +30,7 @@ const target = targetSchema.parse({
   source: { dataDir: '/data' },
 });
 
-function depsWith(fleet = new ScriptedFleet()) {
-  return {
-    fleet,
-    verifier: new ScriptedVerifier(passing),
-    notifier: new RecordingNotifier(),
-    clock: steppingClock(),
-  };
-}
+const depsWith = (fleet = new FakeFleet()) => fakeDeps({ fleet, clock: tickingClock() });
 
 const base: DrillState = {
   target,
@@ -77,8 +70,7 @@ describe('startDrill', () => {
 
 describe('checkSnapshot', () => {
   it('asks to wait again while the snapshot is being created', async () => {
-    const fleet = new ScriptedFleet({ snapshotPolls: 5 });
-    fleet.snapshots.set(base.drillId, { id: base.drillId, tags: {}, pollsLeft: 5, failed: false });
+    const fleet = new FakeFleet({ snapshots: [snapshotInfo(base.drillId, { phase: 'pending' })] });
     const state = {
       ...base,
       snapshot: { id: base.drillId, status: 'creating', requestedAt: base.startedAt },
@@ -88,8 +80,7 @@ describe('checkSnapshot', () => {
   });
 
   it('gives up when the time limit has passed', async () => {
-    const fleet = new ScriptedFleet();
-    fleet.snapshots.set(base.drillId, { id: base.drillId, tags: {}, pollsLeft: 5, failed: false });
+    const fleet = new FakeFleet({ snapshots: [snapshotInfo(base.drillId, { phase: 'pending' })] });
     const requestedAt = '2026-11-23T01:00:00.000Z'; // two hours before the clock, limit 60 min
     const state = { ...base, snapshot: { id: base.drillId, status: 'creating', requestedAt } };
     await expect(checkSnapshot(state, depsWith(fleet))).rejects.toBeInstanceOf(
@@ -100,7 +91,7 @@ describe('checkSnapshot', () => {
 
 describe('verify', () => {
   it('refuses to check an instance that does not carry the drill tag', async () => {
-    const fleet = new ScriptedFleet();
+    const fleet = new FakeFleet();
     fleet.plantForeign('instance', base.drillId);
     const deps = depsWith(fleet);
     const state = {
@@ -114,18 +105,22 @@ describe('verify', () => {
 });
 
 describe('tearDown', () => {
+  /** A fleet holding this drill's available snapshot and restored copy. */
+  const ownedCopyAndSnapshot = () =>
+    new FakeFleet({
+      snapshots: [snapshotInfo(base.drillId, { tags: ownedBy(base.drillId) })],
+      instances: [instanceInfo(base.drillId, { tags: ownedBy(base.drillId) })],
+    });
+
   it('deletes nothing that lacks the drill tag', async () => {
-    const fleet = new ScriptedFleet();
+    const fleet = new FakeFleet();
     fleet.plantForeign('instance', base.drillId);
     await expect(tearDown(base, depsWith(fleet))).rejects.toBeInstanceOf(ForeignResourceError);
     expect(fleet.calls.filter((c) => c.startsWith('delete'))).toEqual([]);
   });
 
   it('deletes the drill copy before its snapshot', async () => {
-    const fleet = new ScriptedFleet();
-    const tags = { [DRILL_ID_TAG]: base.drillId };
-    fleet.snapshots.set(base.drillId, { id: base.drillId, tags, pollsLeft: 0, failed: false });
-    fleet.instances.set(base.drillId, { id: base.drillId, tags, pollsLeft: 0, failed: false });
+    const fleet = ownedCopyAndSnapshot();
     const next = await tearDown(base, depsWith(fleet));
     expect(fleet.calls.filter((c) => c.startsWith('delete'))).toEqual([
       `deleteInstance ${base.drillId}`,
@@ -138,12 +133,8 @@ describe('tearDown', () => {
   });
 
   it('asks to be retried while a resource is still being created', async () => {
-    const fleet = new ScriptedFleet();
-    fleet.instances.set(base.drillId, {
-      id: base.drillId,
-      tags: { [DRILL_ID_TAG]: base.drillId },
-      pollsLeft: 3,
-      failed: false,
+    const fleet = new FakeFleet({
+      instances: [instanceInfo(base.drillId, { phase: 'pending', tags: ownedBy(base.drillId) })],
     });
     await expect(tearDown(base, depsWith(fleet))).rejects.toBeInstanceOf(TeardownPendingError);
   });
@@ -154,10 +145,7 @@ describe('tearDown', () => {
   });
 
   it('keeps the copy when asked, and still deletes the snapshot', async () => {
-    const fleet = new ScriptedFleet();
-    const tags = { [DRILL_ID_TAG]: base.drillId };
-    fleet.snapshots.set(base.drillId, { id: base.drillId, tags, pollsLeft: 0, failed: false });
-    fleet.instances.set(base.drillId, { id: base.drillId, tags, pollsLeft: 0, failed: false });
+    const fleet = ownedCopyAndSnapshot();
     const next = await tearDown({ ...base, keep: true }, depsWith(fleet));
     expect(next.teardown?.status).toBe('KEPT');
     expect(fleet.leftovers()).toEqual([base.drillId]);

@@ -1,11 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillReport } from '#core/report.ts';
-import { makeSource, ordersSql, scratch } from './sources.ts';
+import { expectNothingLeft, makeSource, ordersSql, scratch } from './sources.ts';
 
 const bin = new URL('../../bin/restore-drill.js', import.meta.url).pathname;
 let work: Awaited<ReturnType<typeof scratch>>;
@@ -60,10 +58,7 @@ describe('restore-drill as a process', () => {
     expect(report.status).toBe('PASS');
     expect(report.teardown.status).toBe('KEPT');
     expect(stderr).toContain('Stopped the restored copy and removed its files.');
-    for (const dir of ['snapshots', 'instances']) {
-      const path = join(stateDir, dir);
-      expect(existsSync(path) ? await readdir(path) : []).toEqual([]);
-    }
+    await expectNothingLeft(stateDir);
   });
 
   it('removes what the drill made when interrupted mid-drill, and exits 130', async () => {
@@ -85,9 +80,6 @@ describe('restore-drill as a process', () => {
     });
     expect(await exited).toBe(130);
     expect(stderr).toContain('Interrupted: everything the drill created has been removed.');
-    for (const dir of ['snapshots', 'instances']) {
-      const path = join(stateDir, dir);
-      expect(existsSync(path) ? await readdir(path) : []).toEqual([]);
-    }
+    await expectNothingLeft(stateDir);
   });
 });

@@ -1,9 +1,15 @@
-import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillReport } from '#core/report.ts';
-import { cli, corruptIndexSql, makeSource, ordersSql, scratch, writeConfig } from './sources.ts';
+import {
+  cli,
+  corruptIndexSql,
+  expectNothingLeft,
+  makeSource,
+  ordersSql,
+  scratch,
+  writeConfig,
+} from './sources.ts';
 
 let work: Awaited<ReturnType<typeof scratch>>;
 let stateDir: string;
@@ -13,14 +19,6 @@ beforeAll(async () => {
   stateDir = join(work.dir, 'state');
 });
 afterAll(() => work.remove());
-
-/** Nothing a drill made may remain: no snapshot, no copy. */
-async function expectNothingLeft() {
-  for (const dir of ['snapshots', 'instances']) {
-    const path = join(stateDir, dir);
-    expect(existsSync(path) ? await readdir(path) : []).toEqual([]);
-  }
-}
 
 const target = (dataDir: string, checks: object) => ({
   targets: [{ name: 'orders', engine: 'postgres', source: { dataDir }, checks }],
@@ -65,7 +63,7 @@ describe('a local drill on PGlite', () => {
     expect(report.timings.restoreMs).toBeGreaterThan(0);
     expect(report.dataFreshness?.lagMs).toBeGreaterThanOrEqual(0);
     expect(stderr).toMatch(/Verify done in/);
-    await expectNothingLeft();
+    await expectNothingLeft(stateDir);
   });
 
   it('fails a source with a corrupt index, naming the index and its table', async () => {
@@ -82,7 +80,7 @@ describe('a local drill on PGlite', () => {
     const [verdict] = stdout.split('\n');
     expect(verdict).toBe('FAIL local: integrity failed');
     expect(stdout).toMatch(/index public\.orders_shipping_band_idx on public\.orders/);
-    await expectNothingLeft();
+    await expectNothingLeft(stateDir);
   });
 
   it('fails freshness when the newest data is older than the bound', async () => {
@@ -103,7 +101,7 @@ describe('a local drill on PGlite', () => {
       'FAIL',
     );
     expect(report.dataFreshness?.lagMs).toBeGreaterThan(72 * 3_600_000);
-    await expectNothingLeft();
+    await expectNothingLeft(stateDir);
   });
 
   it('is an ERROR (exit 3) when the source does not exist', async () => {
@@ -119,7 +117,7 @@ describe('a local drill on PGlite', () => {
     expect(stdout).toMatch(
       /^ERROR local: TakeSnapshot failed: source .* is not a PGlite data directory/,
     );
-    await expectNothingLeft();
+    await expectNothingLeft(stateDir);
   });
 });
 

@@ -1,7 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { expect } from 'vitest';
 import { main } from '#cli/main.ts';
 
 /** A scratch folder for one test file: sources, state and config files. */
@@ -52,4 +54,12 @@ export async function cli(...argv: string[]) {
   const err: string[] = [];
   const code = await main(argv, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+/** Nothing a drill made may remain in `stateDir`: no snapshot, no copy. */
+export async function expectNothingLeft(stateDir: string): Promise<void> {
+  for (const dir of ['snapshots', 'instances']) {
+    const path = join(stateDir, dir);
+    expect(existsSync(path) ? await readdir(path) : []).toEqual([]);
+  }
 }

@@ -2,18 +2,20 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, RestoreFailedError } from '#core/errors.ts';
-import type { Clock, InstanceInfo, SnapshotInfo } from '#core/ports.ts';
+import type { InstanceInfo, SnapshotInfo } from '#core/ports.ts';
 import { type DrillState, drillStateSchema, type StepName, stepNames } from '#core/state.ts';
 import { createDeps } from '#functions/shared/deps.ts';
 import { stepHandler } from '#functions/shared/handler.ts';
 import { eventFor, kebabCase } from '../fixtures/events.ts';
 import {
+  clockReading,
+  type FakeDeps,
   FakeFleet,
-  fakeVerifier,
+  FakeVerifier,
+  fakeDeps,
   fixedClock,
   ownedBy,
-  recordingNotifier,
-  steppingClock,
+  RecordingNotifier,
 } from '../fixtures/fakes.ts';
 import { lambdaContext } from '../fixtures/lambda-context.ts';
 
@@ -41,20 +43,8 @@ const availableInstance: InstanceInfo = {
 };
 
 /** One Task state's handler, its deps made of the given fakes. */
-function handlerFor(
-  step: StepName,
-  {
-    fleet = new FakeFleet(),
-    verifier = fakeVerifier([]),
-    notifier = recordingNotifier(),
-    clock = fixedClock('2026-03-01T03:00:00.000Z'),
-  } = {} as {
-    fleet?: FakeFleet;
-    verifier?: ReturnType<typeof fakeVerifier>;
-    notifier?: ReturnType<typeof recordingNotifier>;
-    clock?: Clock;
-  },
-) {
+function handlerFor(step: StepName, fakes: Partial<FakeDeps> = {}) {
+  const { fleet, verifier, notifier, clock } = fakeDeps(fakes);
   const deps = createDeps(ENV, {
     fleet: () => fleet,
     verifier: () => verifier,
@@ -142,12 +132,12 @@ describe('step handlers', () => {
 
   it('Verify runs the checks against the restored copy at the snapshot time', async () => {
     const checks = stateOf('TearDown').verification?.checks ?? [];
-    const verifier = fakeVerifier(checks);
+    const verifier = new FakeVerifier(checks);
 
     const state = await handlerFor('Verify', {
       fleet: new FakeFleet({ instances: [availableInstance] }),
       verifier,
-      clock: steppingClock('2026-03-01T03:21:31.000Z', '2026-03-01T03:23:10.000Z'),
+      clock: clockReading('2026-03-01T03:21:31.000Z', '2026-03-01T03:23:10.000Z'),
     })(eventFor('Verify'));
 
     expect(state).toEqual(stateOf('TearDown'));
@@ -164,7 +154,7 @@ describe('step handlers', () => {
 
     const state = await handlerFor('TearDown', {
       fleet,
-      clock: steppingClock('2026-03-01T03:23:11.000Z', '2026-03-01T03:23:14.000Z'),
+      clock: clockReading('2026-03-01T03:23:11.000Z', '2026-03-01T03:23:14.000Z'),
     })(eventFor('TearDown'));
 
     expect(state).toEqual(stateOf('PublishReport'));
@@ -172,7 +162,7 @@ describe('step handlers', () => {
   });
 
   it('PublishReport sends the report and returns the verdict for the workflow', async () => {
-    const notifier = recordingNotifier();
+    const notifier = new RecordingNotifier();
 
     const state = await handlerFor('PublishReport', {
       notifier,

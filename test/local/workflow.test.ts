@@ -3,14 +3,14 @@ import { targetSchema } from '#core/config.ts';
 import type { CheckResult } from '#core/state.ts';
 import { runWorkflow } from '#local/workflow.ts';
 import {
+  FakeFleet,
+  FakeVerifier,
   type FleetScript,
-  failing,
-  passing,
-  RecordingNotifier,
-  ScriptedFleet,
-  ScriptedVerifier,
-  steppingClock,
-} from '../fakes/scripted-fleet.ts';
+  failingChecks,
+  fakeDeps,
+  passingChecks,
+  tickingClock,
+} from '../fixtures/fakes.ts';
 
 const target = targetSchema.parse({
   name: 'orders',
@@ -19,16 +19,15 @@ const target = targetSchema.parse({
   timeouts: { snapshotMinutes: 0.5, restoreMinutes: 0.5 },
 });
 
-async function drill(script: FleetScript, checks: CheckResult[] | Error = passing) {
-  const fleet = new ScriptedFleet(script);
-  const notifier = new RecordingNotifier();
-  const verifier = new ScriptedVerifier(checks);
-  const run = await runWorkflow(
-    { target },
-    { fleet, verifier, notifier, clock: steppingClock() },
-    { waitMs: 0, retryMs: 0 },
-  );
-  return { run, fleet, notifier, verifier };
+/** Runs a whole drill of `target` on a fleet that follows `script`; its copy has a password. */
+async function drill(script: FleetScript, checks: CheckResult[] | Error = passingChecks) {
+  const deps = fakeDeps({
+    fleet: new FakeFleet({ ...script, password: 's3cret-password' }),
+    verifier: new FakeVerifier(checks),
+    clock: tickingClock(),
+  });
+  const run = await runWorkflow({ target }, deps, { waitMs: 0, retryMs: 0 });
+  return { run, ...deps };
 }
 
 describe('the workflow definition, interpreted', () => {
@@ -46,7 +45,7 @@ describe('the workflow definition, interpreted', () => {
   });
 
   it('reports a failed check, tears down, and ends in the DrillFailed state', async () => {
-    const { run, fleet, notifier } = await drill({}, failing);
+    const { run, fleet, notifier } = await drill({}, failingChecks);
     expect(notifier.reports[0]?.status).toBe('FAIL');
     expect(notifier.reports[0]?.summary).toContain('integrity');
     expect(run.error?.name).toBe('DrillFailedError');
