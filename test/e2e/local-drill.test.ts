@@ -36,20 +36,25 @@ const ordersChecks = {
   ],
 };
 
+/** Drills a new source made by `sql` with the orders checks, returning the JSON report. */
+async function drillJson(name: string, sql: string) {
+  const source = await makeSource(join(work.dir, name), sql);
+  const config = await writeConfig(join(work.dir, `${name}.json`), target(source, ordersChecks));
+  const { code, stdout, stderr } = await cli(
+    'run',
+    '--local',
+    '--config',
+    config,
+    '--state-dir',
+    stateDir,
+    '--json',
+  );
+  return { code, stderr, report: JSON.parse(stdout) as DrillReport };
+}
+
 describe('a local drill on PGlite', () => {
   it('passes a healthy source, printing one JSON report and leaving nothing behind', async () => {
-    const source = await makeSource(join(work.dir, 'healthy'), ordersSql());
-    const config = await writeConfig(join(work.dir, 'healthy.json'), target(source, ordersChecks));
-    const { code, stdout, stderr } = await cli(
-      'run',
-      '--local',
-      '--config',
-      config,
-      '--state-dir',
-      stateDir,
-      '--json',
-    );
-    const report = JSON.parse(stdout) as DrillReport;
+    const { code, report, stderr } = await drillJson('healthy', ordersSql());
     expect(code).toBe(0);
     expect(report.status).toBe('PASS');
     expect(report.checks.map((c) => [c.name, c.status])).toEqual([
@@ -84,18 +89,7 @@ describe('a local drill on PGlite', () => {
   });
 
   it('fails freshness when the newest data is older than the bound', async () => {
-    const source = await makeSource(join(work.dir, 'stale'), ordersSql(72));
-    const config = await writeConfig(join(work.dir, 'stale.json'), target(source, ordersChecks));
-    const { code, stdout } = await cli(
-      'run',
-      '--local',
-      '--config',
-      config,
-      '--state-dir',
-      stateDir,
-      '--json',
-    );
-    const report = JSON.parse(stdout) as DrillReport;
+    const { code, report } = await drillJson('stale', ordersSql(72));
     expect(code).toBe(1);
     expect(report.checks.find((c) => c.name === 'freshness:orders.created_at')?.status).toBe(
       'FAIL',

@@ -286,21 +286,17 @@ describe('deployed entry points', () => {
     expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.TopicArn).toBe(ENV.REPORT_TOPIC_ARN);
   });
 
-  it.each([
-    'TakeSnapshot',
-    'CheckSnapshot',
-    'RestoreInstance',
-    'CheckInstance',
-    'Verify',
-    'TearDown',
-  ] as const)('%s says plainly that the Amazon RDS backend is not built yet', async (step) => {
-    const run = await entryPoint(step);
+  it.each(stepNames.filter((step) => step !== 'StartDrill' && step !== 'PublishReport'))(
+    '%s says plainly that the Amazon RDS backend is not built yet',
+    async (step) => {
+      const run = await entryPoint(step);
 
-    await expect(run(eventFor(step))).rejects.toThrow(
-      expect.objectContaining({
-        name: 'ConfigError',
-        message: expect.stringMatching(/^The Amazon RDS backend is not part of this build yet/),
-      }),
-    );
-  });
+      await expect(run(eventFor(step))).rejects.toThrow(
+        expect.objectContaining({
+          name: 'ConfigError',
+          message: expect.stringMatching(/^The Amazon RDS backend is not part of this build yet/),
+        }),
+      );
+    },
+  );
 });
