@@ -46,8 +46,10 @@ const checks = z.strictObject({
 const source = z.strictObject({ dataDir: z.string().min(1) });
 
 const timeouts = z.strictObject({
-  snapshotMinutes: z.number().positive().default(60),
-  restoreMinutes: z.number().positive().default(90),
+  // Capped so that, with verification and teardown's retries, a drill ends well inside the
+  // workflow's 8-hour TimeoutSeconds: a drill that times out there skips teardown.
+  snapshotMinutes: z.number().positive().max(120).default(60),
+  restoreMinutes: z.number().positive().max(240).default(90),
 });
 
 /**
