@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import { targetSchema } from '#core/config.ts';
 import { workflowErrors } from '#core/errors.ts';
 import { stepNames } from '#core/state.ts';
 import { loadDefinition, taskBindings } from '#local/workflow.ts';
 
+type Retrier = {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+};
+
 type State = {
   Type: string;
   Error?: string;
-  Retry?: { ErrorEquals: string[] }[];
+  Retry?: Retrier[];
   Catch?: { ErrorEquals: string[] }[];
 };
 
@@ -44,7 +53,32 @@ describe('the workflow definition', () => {
     }
   });
 
-  it('has a time limit', () => {
-    expect(definition.TimeoutSeconds).toBeGreaterThan(0);
+  it('gives the longest allowed drill, teardown retries included, time to end inside its limit', () => {
+    const teardownRetry = definition.States.TearDown?.Retry?.find((r) =>
+      r.ErrorEquals.includes('TeardownPendingError'),
+    );
+    const {
+      IntervalSeconds = 1,
+      MaxAttempts = 3,
+      BackoffRate = 2,
+      MaxDelaySeconds = Infinity,
+    } = teardownRetry ?? {};
+    let teardownSeconds = 0;
+    for (let i = 0; i < MaxAttempts; i++) {
+      teardownSeconds += Math.min(IntervalSeconds * BackoffRate ** i, MaxDelaySeconds);
+    }
+    const longestTimeouts = targetSchema.shape.timeouts.parse({
+      snapshotMinutes: 120,
+      restoreMinutes: 240,
+    });
+    expect(() =>
+      targetSchema.shape.timeouts.parse({ snapshotMinutes: 121, restoreMinutes: 90 }),
+    ).toThrow();
+    const verifySeconds = 15 * 60; // Lambda's longest run
+    const worstSeconds =
+      (longestTimeouts.snapshotMinutes + longestTimeouts.restoreMinutes) * 60 +
+      verifySeconds +
+      teardownSeconds;
+    expect(definition.TimeoutSeconds).toBeGreaterThan(worstSeconds);
   });
 });
