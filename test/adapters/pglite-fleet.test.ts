@@ -1,11 +1,13 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgliteFleet } from '#adapters/pglite/fleet.ts';
 import { ForeignResourceError } from '#core/errors.ts';
+import { DRILL_ID_TAG } from '#core/steps.ts';
 import { removeLeftovers } from '#local/run-local.ts';
-import { scratch } from '../e2e/sources.ts';
+import { makeSource, scratch } from '../e2e/sources.ts';
 
 let work: Awaited<ReturnType<typeof scratch>>;
 beforeAll(async () => {
@@ -34,7 +36,9 @@ describe('PgliteFleet', () => {
     const root = join(work.dir, 'store');
     await mkdir(join(root, 'instances', 'drill-dead'), { recursive: true });
     await mkdir(join(root, 'snapshots'), { recursive: true });
-    const record = (id: string, pid: number) => JSON.stringify({ id, pid, tags: {} });
+    await writeFile(join(root, '.restore-drill-store'), '');
+    const record = (id: string, pid: number, tags = { [DRILL_ID_TAG]: id }) =>
+      JSON.stringify({ id, pid, tags });
     await writeFile(join(root, 'instances', 'drill-dead.json'), record('drill-dead', DEAD_PID));
     await writeFile(join(root, 'snapshots', 'drill-dead.json'), record('drill-dead', DEAD_PID));
     await writeFile(join(root, 'snapshots', 'drill-dead.tar.gz'), 'x');
@@ -47,4 +51,77 @@ describe('PgliteFleet', () => {
     expect(existsSync(join(root, 'snapshots', 'drill-dead.tar.gz'))).toBe(false);
     expect(existsSync(join(root, 'snapshots', 'drill-live.json'))).toBe(true);
   });
+
+  it('leaves alone what does not carry its own drill tag, or lies outside a marked store', async () => {
+    const foreign = JSON.stringify({ id: 'web', pid: DEAD_PID, tags: {} });
+    const marked = join(work.dir, 'marked');
+    await mkdir(join(marked, 'instances', 'web'), { recursive: true });
+    await writeFile(join(marked, '.restore-drill-store'), '');
+    await writeFile(join(marked, 'instances', 'web.json'), foreign);
+    const unmarked = join(work.dir, 'unmarked');
+    await mkdir(join(unmarked, 'instances'), { recursive: true });
+    const tagged = JSON.stringify({
+      id: 'drill-x',
+      pid: DEAD_PID,
+      tags: { [DRILL_ID_TAG]: 'drill-x' },
+    });
+    await writeFile(join(unmarked, 'instances', 'drill-x.json'), tagged);
+
+    expect(await removeLeftovers(marked)).toEqual([]);
+    expect(await removeLeftovers(unmarked)).toEqual([]);
+    expect(existsSync(join(marked, 'instances', 'web', ''))).toBe(true);
+    expect(existsSync(join(unmarked, 'instances', 'drill-x.json'))).toBe(true);
+  });
+
+  it('can tear down its own snapshot whose dump failed, tags and all', async () => {
+    const fleet = new PgliteFleet(join(work.dir, 'failing'));
+    const notPglite = join(work.dir, 'not-pglite');
+    await mkdir(notPglite, { recursive: true });
+    await writeFile(join(notPglite, 'PG_VERSION'), '18');
+    const tags = { [DRILL_ID_TAG]: 'drill-broken' };
+    await fleet.createSnapshot({
+      source: { dataDir: notPglite },
+      snapshotId: 'drill-broken',
+      tags,
+    });
+    let info = await fleet.describeSnapshot('drill-broken');
+    for (let i = 0; info?.phase === 'pending' && i < 200; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      info = await fleet.describeSnapshot('drill-broken');
+    }
+    expect(info).toMatchObject({ phase: 'failed', tags });
+    await fleet.deleteSnapshot('drill-broken');
+    expect(await fleet.describeSnapshot('drill-broken')).toBeUndefined();
+  });
+
+  it('leaves the source data directory exactly as it found it', async () => {
+    const source = await makeSource(
+      join(work.dir, 'source'),
+      'create table t (x int); insert into t values (1);',
+    );
+    const before = await digest(source);
+    const fleet = new PgliteFleet(join(work.dir, 'untouched'));
+    await fleet.createSnapshot({ source: { dataDir: source }, snapshotId: 'drill-s', tags: {} });
+    let info = await fleet.describeSnapshot('drill-s');
+    for (let i = 0; info?.phase === 'pending' && i < 600; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      info = await fleet.describeSnapshot('drill-s');
+    }
+    expect(info?.phase).toBe('available');
+    expect(await digest(source)).toEqual(before);
+    await fleet.releaseAll();
+  });
 });
+
+/** Every file under `dir` with a hash of its content. */
+async function digest(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files[path] = createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
+  }
+  return files;
+}

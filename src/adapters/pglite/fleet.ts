@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { amcheck } from '@electric-sql/pglite/contrib/amcheck';
@@ -12,16 +12,29 @@ import type {
   SnapshotInfo,
   Tags,
 } from '#core/ports.ts';
+import { DRILL_ID_TAG } from '#core/steps.ts';
 
-/** What the store keeps beside each snapshot tarball and each restored copy's files. */
+/**
+ * What the store keeps beside each snapshot tarball and each restored copy's files. Written
+ * before the work starts, so whatever a killed process leaves behind is known, and tagged.
+ */
 interface SnapshotRecord {
   id: string;
+  status: 'creating' | 'available';
   source: string;
   engine: 'postgres';
-  createdAt: string;
-  sizeBytes: number;
+  createdAt?: string;
+  sizeBytes?: number;
   tags: Tags;
+  /** The process making the snapshot: one whose process is gone never completes. */
   pid: number;
+}
+
+/** A snapshot this process is making, or failed to make. */
+interface SnapshotJob {
+  tags: Tags;
+  done: Promise<void>;
+  failure?: Error;
 }
 
 interface InstanceRecord {
@@ -59,6 +72,9 @@ const isAlive = (pid: number) => {
   }
 };
 
+/** Marks a folder as this fleet's store: the only kind of folder it ever sweeps. */
+const STORE_MARKER = '.restore-drill-store';
+
 async function readJson<T>(path: string): Promise<T | undefined> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as T;
@@ -74,10 +90,12 @@ async function readJson<T>(path: string): Promise<T | undefined> {
  * PGlite loaded from that tarball into its own directory and served over TCP on 127.0.0.1,
  * so checks reach it with `pg` exactly as they reach RDS. Snapshots and restores run in the
  * background, like their RDS counterparts: describe calls report `pending` until they finish.
+ * Every resource is registered before the first `await`, so one that is interrupted while
+ * being made is still found, and removed, by `releaseAll`.
  */
 export class PgliteFleet implements DatabaseFleet {
   readonly root: string;
-  private readonly snapshots = new Map<string, Promise<void> & { failure?: Error }>();
+  private readonly jobs = new Map<string, SnapshotJob>();
   private readonly copies = new Map<string, RunningCopy>();
   /** Every snapshot this process made and has not deleted yet. */
   private readonly made = new Set<string>();
@@ -86,12 +104,17 @@ export class PgliteFleet implements DatabaseFleet {
     this.root = root;
   }
 
-  private snapshotPath(id: string, ext: 'tar.gz' | 'json') {
+  private snapshotPath(id: string, ext: 'tar.gz' | 'json' | 'source') {
     return join(this.root, 'snapshots', `${checkId(id)}.${ext}`);
   }
 
   private instancePath(id: string, ext?: 'json') {
     return join(this.root, 'instances', ext ? `${checkId(id)}.${ext}` : checkId(id));
+  }
+
+  private async ensureDir(dir: 'snapshots' | 'instances'): Promise<void> {
+    await mkdir(join(this.root, dir), { recursive: true });
+    await writeFile(join(this.root, STORE_MARKER), 'restore-drill snapshots and restored copies\n');
   }
 
   async createSnapshot(request: {
@@ -103,59 +126,73 @@ export class PgliteFleet implements DatabaseFleet {
     if (!existsSync(join(source.dataDir, 'PG_VERSION'))) {
       throw new SnapshotFailedError(`source ${source.dataDir} is not a PGlite data directory`);
     }
-    if (this.snapshots.has(id) || existsSync(this.snapshotPath(id, 'json'))) {
+    if (this.jobs.has(id) || existsSync(this.snapshotPath(id, 'json'))) {
       throw new SnapshotFailedError(`snapshot ${id} already exists`);
     }
-    await mkdir(join(this.root, 'snapshots'), { recursive: true });
-    const work = this.dump(source.dataDir, id, tags) as Promise<void> & { failure?: Error };
-    work.then(
-      () => this.snapshots.delete(id),
+    const job: SnapshotJob = { tags, done: Promise.resolve() };
+    this.jobs.set(id, job);
+    this.made.add(id);
+    job.done = this.dump(source.dataDir, id, tags).then(
+      () => void this.jobs.delete(id),
       (error: Error) => {
-        work.failure = error;
+        job.failure = error;
       },
     );
-    this.snapshots.set(id, work);
-    this.made.add(id);
     return { id, phase: 'pending', status: 'creating', tags };
   }
 
+  /**
+   * Dumps a copy of the source, never the source itself: opening a PGlite data directory writes
+   * to it, and a drill must leave its source as it found it (as an RDS snapshot does).
+   */
   private async dump(dataDir: string, id: string, tags: Tags): Promise<void> {
-    const db = new PGlite(dataDir);
+    await this.ensureDir('snapshots');
+    const record: SnapshotRecord = {
+      id,
+      status: 'creating',
+      source: dataDir,
+      engine: 'postgres',
+      tags,
+      pid: process.pid,
+    };
+    await writeFile(this.snapshotPath(id, 'json'), JSON.stringify(record, null, 2));
+    const frozen = this.snapshotPath(id, 'source');
+    const createdAt = new Date().toISOString();
+    await cp(dataDir, frozen, { recursive: true });
+    const db = new PGlite(frozen);
     try {
       await db.waitReady;
-      const createdAt = new Date().toISOString();
       const tarball = await db.dumpDataDir('gzip');
       await writeFile(this.snapshotPath(id, 'tar.gz'), Buffer.from(await tarball.arrayBuffer()));
-      const record: SnapshotRecord = {
-        id,
-        source: dataDir,
-        engine: 'postgres',
+      const done: SnapshotRecord = {
+        ...record,
+        status: 'available',
         createdAt,
         sizeBytes: tarball.size,
-        tags,
-        pid: process.pid,
       };
-      // The metadata is written last: its presence is what makes the snapshot available.
-      await writeFile(this.snapshotPath(id, 'json'), JSON.stringify(record, null, 2));
+      await writeFile(this.snapshotPath(id, 'json'), JSON.stringify(done, null, 2));
     } finally {
       await db.close();
+      await rm(frozen, { recursive: true, force: true });
     }
   }
 
   async describeSnapshot(id: string): Promise<SnapshotInfo | undefined> {
-    const inFlight = this.snapshots.get(id);
-    if (inFlight?.failure)
-      return { id, phase: 'failed', status: `failed: ${inFlight.failure.message}`, tags: {} };
+    const job = this.jobs.get(id);
+    if (job?.failure) {
+      return { id, phase: 'failed', status: `failed: ${job.failure.message}`, tags: job.tags };
+    }
+    if (job) return { id, phase: 'pending', status: 'creating', tags: job.tags };
     const record = await readJson<SnapshotRecord>(this.snapshotPath(id, 'json'));
-    if (record) {
-      const { createdAt, sizeBytes, tags } = record;
+    if (!record) return undefined;
+    const { createdAt, sizeBytes, tags } = record;
+    if (record.status === 'available') {
       return { id, phase: 'available', status: 'available', createdAt, sizeBytes, tags };
     }
-    if (inFlight) return { id, phase: 'pending', status: 'creating', tags: {} };
-    // A tarball without metadata is a dump that was cut short: deletable, never restorable.
-    if (existsSync(this.snapshotPath(id, 'tar.gz')))
-      return { id, phase: 'failed', status: 'incomplete', tags: {} };
-    return undefined;
+    // Being made by another process (a concurrent drill), or cut short by one that died.
+    return record.pid !== process.pid && isAlive(record.pid)
+      ? { id, phase: 'pending', status: 'creating', tags }
+      : { id, phase: 'failed', status: 'incomplete', tags };
   }
 
   async restoreInstance(request: {
@@ -164,6 +201,7 @@ export class PgliteFleet implements DatabaseFleet {
     tags: Tags;
   }): Promise<InstanceInfo> {
     const { snapshotId, instanceId: id, tags } = request;
+    checkId(id);
     const snapshot = await this.describeSnapshot(snapshotId);
     if (snapshot?.phase !== 'available') {
       throw new RestoreFailedError(`snapshot ${snapshotId} is ${snapshot?.status ?? 'missing'}`);
@@ -171,19 +209,22 @@ export class PgliteFleet implements DatabaseFleet {
     if (this.copies.has(id) || existsSync(this.instancePath(id, 'json'))) {
       throw new RestoreFailedError(`instance ${id} already exists`);
     }
-    await mkdir(this.instancePath(id), { recursive: true });
-    const record: InstanceRecord = { id, snapshotId, tags, pid: process.pid };
-    await writeFile(this.instancePath(id, 'json'), JSON.stringify(record, null, 2));
-    const copy: RunningCopy = { record, ready: Promise.resolve() };
+    const copy: RunningCopy = {
+      record: { id, snapshotId, tags, pid: process.pid },
+      ready: Promise.resolve(),
+    };
+    this.copies.set(id, copy);
     copy.ready = this.start(copy).catch((error: Error) => {
       copy.failure = error;
     });
-    this.copies.set(id, copy);
     return { id, phase: 'pending', status: 'creating', tags };
   }
 
   private async start(copy: RunningCopy): Promise<void> {
     const { id, snapshotId } = copy.record;
+    await this.ensureDir('instances');
+    await mkdir(this.instancePath(id), { recursive: true });
+    await writeFile(this.instancePath(id, 'json'), JSON.stringify(copy.record, null, 2));
     const tarball = await readFile(this.snapshotPath(snapshotId, 'tar.gz'));
     copy.db = new PGlite(this.instancePath(id), {
       loadDataDir: new Blob([tarball]),
@@ -238,9 +279,10 @@ export class PgliteFleet implements DatabaseFleet {
   }
 
   async deleteSnapshot(id: string): Promise<void> {
-    await this.snapshots.get(id)?.catch(() => undefined);
-    this.snapshots.delete(id);
+    await this.jobs.get(id)?.done;
+    this.jobs.delete(id);
     this.made.delete(id);
+    await rm(this.snapshotPath(id, 'source'), { recursive: true, force: true });
     await rm(this.snapshotPath(id, 'tar.gz'), { force: true });
     await rm(this.snapshotPath(id, 'json'), { force: true });
   }
@@ -261,16 +303,23 @@ export class PgliteFleet implements DatabaseFleet {
 
   /**
    * Snapshots and copies left by drill processes that died (killed mid-drill, say): nothing
-   * serves them any more, so a later run may delete them. Ones a live process holds are left.
+   * serves them any more, so a later run may delete them. Only records in a folder marked as a
+   * store, that carry their own drill tag, and whose process is gone, count: anything else there
+   * is not this fleet's to remove.
    */
   async leftovers(): Promise<{ instances: string[]; snapshots: string[] }> {
+    if (!existsSync(join(this.root, STORE_MARKER))) return { instances: [], snapshots: [] };
     const stale = async (dir: 'instances' | 'snapshots') => {
       const names = await readdir(join(this.root, dir)).catch(() => [] as string[]);
       const ids: string[] = [];
       for (const name of names.filter((n) => n.endsWith('.json'))) {
-        const record = await readJson<{ id: string; pid?: number }>(join(this.root, dir, name));
-        if (record && record.pid !== process.pid && !(record.pid && isAlive(record.pid)))
-          ids.push(record.id);
+        const id = name.slice(0, -'.json'.length);
+        const record = await readJson<{ id?: string; pid?: number; tags?: Tags }>(
+          join(this.root, dir, name),
+        ).catch(() => undefined);
+        const ours = record?.id === id && ID.test(id) && record.tags?.[DRILL_ID_TAG] === id;
+        const orphaned = record?.pid !== process.pid && !(record?.pid && isAlive(record.pid));
+        if (ours && orphaned) ids.push(id);
       }
       return ids;
     };
