@@ -74,25 +74,30 @@ function teardownOutcome(state: DrillState): DrillReport['teardown'] {
   return { status: 'ERROR', message: 'teardown did not run', deleted: [] };
 }
 
+/**
+ * ERROR when the drill could not finish or could not clean up (a copy may still be running:
+ * that needs someone now, whatever the checks said); otherwise FAIL when a check failed.
+ */
 function verdictOf(
   checks: CheckResult[],
   failure: DrillReport['failure'],
   teardown: DrillReport['teardown'],
 ): Verdict {
-  if (failure) return 'ERROR';
+  if (failure || teardown.status === 'ERROR') return 'ERROR';
   if (checks.some((c) => c.status === 'FAIL')) return 'FAIL';
   if (checks.length === 0 || checks.some((c) => c.status === 'ERROR')) return 'ERROR';
-  return teardown.status === 'ERROR' ? 'ERROR' : 'PASS';
+  return 'PASS';
 }
 
 function summaryOf(report: Omit<DrillReport, 'summary'>): string {
   const { status, target, checks, failure, teardown } = report;
   const bad = (s: CheckResult['status']) => checks.filter((c) => c.status === s).map((c) => c.name);
   const parts: string[] = [];
-  if (failure) parts.push(`${failure.step} failed: ${failure.message || failure.error}`);
-  else if (status === 'FAIL') parts.push(`${bad('FAIL').join(', ')} failed`);
-  else if (bad('ERROR').length) parts.push(`${bad('ERROR').join(', ')} could not run`);
+  // A copy that may still be running comes first: it costs money until someone acts.
   if (teardown.status === 'ERROR') parts.push(`teardown failed: ${teardown.message}`);
+  if (failure) parts.push(`${failure.step} failed: ${failure.message || failure.error}`);
+  if (bad('FAIL').length) parts.push(`${bad('FAIL').join(', ')} failed`);
+  if (bad('ERROR').length) parts.push(`${bad('ERROR').join(', ')} could not run`);
   if (status === 'PASS') {
     const restore = report.timings.restoreMs;
     parts.push(

@@ -39,7 +39,7 @@ const MAX_POLL_SECONDS = 60;
  * A drill's identifier, used for both its snapshot and its restored instance. It satisfies RDS
  * identifier rules (letters, digits, single hyphens, at most 63 characters) and sorts by time.
  */
-export function drillIdFor(targetName: string, at: Date, suffix = randomBytes(2).toString('hex')) {
+export function drillIdFor(targetName: string, at: Date, suffix = randomBytes(3).toString('hex')) {
   const stamp = at.toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', 't');
   return `drill-${targetName}-${stamp}-${suffix}`;
 }
@@ -255,7 +255,9 @@ export async function tearDown(
   let message = '';
 
   const instance = await fleet.describeInstance(state.drillId);
-  if (instance && state.keep) {
+  // Only a working copy is worth keeping for investigation; any other goes as usual.
+  const kept = state.keep && instance?.phase === 'available';
+  if (instance && kept) {
     requireOwned(instance, state);
     const at = instance.endpoint ? ` at ${instance.endpoint.host}:${instance.endpoint.port}` : '';
     message = `restored copy ${instance.id} left running${at} (--keep)`;
@@ -278,7 +280,7 @@ export async function tearDown(
   return {
     ...state,
     teardown: {
-      status: state.keep && instance ? 'KEPT' : 'DONE',
+      status: kept ? 'KEPT' : 'DONE',
       startedAt,
       finishedAt: clock.now().toISOString(),
       deleted,

@@ -75,12 +75,21 @@ export async function runWorkflow(
     },
   };
   const bound = { ...deps, notifier };
+  // An aborted execution does not stop the step under way: it is awaited before returning, so
+  // whatever it creates exists by then, and the caller's cleanup finds it.
+  const running = new Set<Promise<DrillState>>();
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [stateName, key] of Object.entries(bindings)) {
     const step = steps[key] as (state: unknown, deps: DrillDeps) => Promise<DrillState>;
-    handlers[stateName] = async (parameters) => ({
-      Payload: await step((parameters as { Payload: unknown }).Payload, bound),
-    });
+    handlers[stateName] = async (parameters) => {
+      const work = step((parameters as { Payload: unknown }).Payload, bound);
+      running.add(work);
+      try {
+        return { Payload: await work };
+      } finally {
+        running.delete(work);
+      }
+    };
   }
   const overrideAll = <T>(type: string, value: T | undefined) =>
     value === undefined
@@ -120,5 +129,6 @@ export async function runWorkflow(
     run.error = failed ? { name: failed.name, message: failed.message } : { name, message };
   }
   await events.catch(() => undefined);
+  await Promise.allSettled(running);
   return run;
 }

@@ -115,6 +115,18 @@ describe('buildReport', () => {
     expect(report.teardown.status).toBe('ERROR');
   });
 
+  it('is an ERROR, teardown first, when checks failed and teardown did not finish', () => {
+    const state = finished([pass('connectivity'), fail('integrity')], {
+      teardown: undefined,
+      failed: { TearDown: { Error: 'TeardownPendingError', Cause: 'drill-x is creating' } },
+    });
+    const report = buildReport(state, new Date(t(720)));
+    expect(report.status).toBe('ERROR');
+    expect(report.summary).toBe(
+      'ERROR orders: teardown failed: TeardownPendingError: drill-x is creating; integrity failed',
+    );
+  });
+
   it('takes the freshest data found as the data freshness lag', () => {
     const checks: CheckResult[] = [
       { ...pass('freshness:a.t'), metrics: { newestAt: t(-600), lagMs: 602_000 } },

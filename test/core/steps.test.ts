@@ -151,4 +151,15 @@ describe('tearDown', () => {
     expect(fleet.leftovers()).toEqual([base.drillId]);
     expect(fleet.instances.has(base.drillId)).toBe(true);
   });
+
+  it('does not keep a copy that never became available', async () => {
+    const tags = ownedBy(base.drillId);
+    const fleet = new FakeFleet({
+      snapshots: [snapshotInfo(base.drillId, { tags })],
+      instances: [instanceInfo(base.drillId, { phase: 'failed', tags })],
+    });
+    const next = await tearDown({ ...base, keep: true }, depsWith(fleet));
+    expect(next.teardown?.status).toBe('DONE');
+    expect(fleet.leftovers()).toEqual([]);
+  });
 });
