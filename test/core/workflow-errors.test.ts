@@ -16,7 +16,8 @@ type State = {
   Type: string;
   Error?: string;
   Retry?: Retrier[];
-  Catch?: { ErrorEquals: string[] }[];
+  Catch?: { ErrorEquals: string[]; ResultPath?: string; Next?: string }[];
+  TimeoutSeconds?: number;
 };
 
 const definition = loadDefinition() as unknown as {
@@ -49,8 +50,20 @@ describe('the workflow definition', () => {
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type !== 'Task' || name === 'StartDrill' || name === 'PublishReport') continue;
       const catchAll = state.Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
-      expect(catchAll, `${name} has no States.ALL catch`).toBeDefined();
+      expect(catchAll, `${name} has no States.ALL catch`).toEqual({
+        ErrorEquals: ['States.ALL'],
+        ResultPath: `$.failed.${name}`,
+        Next: name === 'TearDown' ? 'PublishReport' : 'TearDown',
+      });
     }
+  });
+
+  it('bounds every Task by its own timeout, as the deployed Lambdas are', () => {
+    // Without one, the local interpreter stops a Task after 60 s while AWS waits for the Lambda.
+    for (const [name, state] of Object.entries(definition.States)) {
+      if (state.Type === 'Task') expect(state.TimeoutSeconds, name).toBeGreaterThanOrEqual(60);
+    }
+    expect(definition.States.Verify?.TimeoutSeconds).toBe(900);
   });
 
   it('gives the longest allowed drill, teardown retries included, time to end inside its limit', () => {
