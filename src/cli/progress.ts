@@ -1,5 +1,5 @@
 import { seconds } from '#core/report.ts';
-import type { EventLog } from '#local/workflow.ts';
+import { type EventLog, loadDefinition, pollTasks } from '#local/workflow.ts';
 
 type Write = (line: string) => void;
 
@@ -10,8 +10,12 @@ const waitOf = (output: unknown) => (output as { wait?: { ready: boolean } } | u
  * with its time, for each Task state. A poll loop (Check, Choice, Wait, Check...) shows as one
  * state: from its first poll until the resource is ready, with the number of polls.
  */
-export function progressPrinter(write: Write): (event: EventLog) => void {
+export function progressPrinter(
+  write: Write,
+  pollStates: ReadonlySet<string> = pollTasks(loadDefinition()),
+): (event: EventLog) => void {
   const started = new Map<string, { at: number; entries: number }>();
+  const failed = new Set<string>();
   return (event) => {
     if (!('state' in event) || event.state.type !== 'Task') return;
     const { name } = event.state;
@@ -27,7 +31,9 @@ export function progressPrinter(write: Write): (event: EventLog) => void {
         return;
       }
       case 'StateExited': {
-        if (waitOf(event.state.output)?.ready === false) return;
+        // A caught failure also exits the state: its failure line has said all there is.
+        if (failed.delete(name)) return;
+        if (pollStates.has(name) && waitOf(event.state.output)?.ready === false) return;
         const { at, entries } = started.get(name) ?? { at: event.timestamp, entries: 1 };
         const polls = entries > 1 ? `, ${entries} polls` : '';
         write(`  ${name} done in ${seconds(event.timestamp - at)}${polls}`);
@@ -42,6 +48,7 @@ export function progressPrinter(write: Write): (event: EventLog) => void {
           typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause ?? '');
         write(`  ${name} failed: ${event.Error}${cause ? `: ${cause}` : ''}`);
         started.delete(name);
+        failed.add(name);
         return;
       }
       default:

@@ -12,7 +12,10 @@ export type EventLog =
   ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
 type Definition = {
-  States: Record<string, { Type: string; Parameters?: { FunctionName?: string } }>;
+  States: Record<
+    string,
+    { Type: string; Next?: string; Default?: string; Parameters?: { FunctionName?: string } }
+  >;
 };
 
 export function loadDefinition(): Definition {
@@ -35,6 +38,18 @@ export function taskBindings(definition: Definition): Record<string, StepKey> {
     bindings[stateName] = key as StepKey;
   }
   return bindings;
+}
+
+/** The Task states that poll: each is followed by a Choice that loops back through a Wait. */
+export function pollTasks(definition: Definition): Set<string> {
+  const state = (name?: string) => (name ? definition.States[name] : undefined);
+  return new Set(
+    Object.entries(definition.States)
+      .filter(([, task]) => task.Type === 'Task')
+      .filter(([, task]) => state(task.Next)?.Type === 'Choice')
+      .filter(([, task]) => state(state(task.Next)?.Default)?.Type === 'Wait')
+      .map(([name]) => name),
+  );
 }
 
 export interface WorkflowRun {
