@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -98,10 +99,10 @@ async function chooseTargets(
   stateDir: string,
   io: Io,
 ): Promise<Target[]> {
-  const sourceDir = values['source-dir'] && resolve(values['source-dir']);
-  if (values.config) {
+  const sourceDir = values['source-dir'] === undefined ? undefined : resolve(values['source-dir']);
+  if (values.config !== undefined) {
     let { targets } = await readConfigFile(resolve(values.config));
-    if (values.target) {
+    if (values.target !== undefined) {
       targets = targets.filter((t) => t.name === values.target);
       if (!targets.length)
         throw new ConfigError(`no target named "${values.target}" in ${values.config}`);
@@ -117,7 +118,7 @@ async function chooseTargets(
     }
     return targets;
   }
-  if (values.target) throw new ConfigError('--target needs --config');
+  if (values.target !== undefined) throw new ConfigError('--target needs --config');
   if (sourceDir) {
     return [
       targetSchema.parse({ name: 'local', engine: 'postgres', source: { dataDir: sourceDir } }),
@@ -173,7 +174,14 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         'run needs --local: in AWS, drills are started by their schedule (see README, "Deploy")',
       );
     }
+    for (const flag of ['config', 'source-dir', 'target', 'state-dir'] as const) {
+      // An empty value would read as "not given" and quietly drill something else.
+      if (values[flag] === '') throw new ConfigError(`--${flag} needs a value`);
+    }
     const stateDir = resolve(values['state-dir'] ?? defaultStateDir());
+    if (existsSync(stateDir) && !statSync(stateDir).isDirectory()) {
+      throw new ConfigError(`--state-dir ${stateDir} is not a directory`);
+    }
     const targets = await chooseTargets(values, stateDir, io);
 
     for (const removed of await removeLeftovers(stateDir))
@@ -184,45 +192,50 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     const drills: LocalDrill[] = [];
+    let stoppedBeforeReporting = false;
     try {
       for (const [i, target] of targets.entries()) {
-        io.stderr(
-          `Restore drill of ${target.name}${targets.length > 1 ? ` (${i + 1} of ${targets.length})` : ''}`,
-        );
-        const drill = await runLocalDrill(target, {
-          stateDir,
-          keep: values.keep,
-          onEvent: progressPrinter(io.stderr),
-          signal: interrupt.signal,
-        }).catch((error: unknown) => {
-          if (interrupt.signal.aborted) return undefined;
-          throw error;
-        });
-        if (!drill) break;
-        drills.push(drill);
-        if (!values.json) io.stdout(`${renderText(drill.report)}\n`);
+        const of = targets.length > 1 ? ` (${i + 1} of ${targets.length})` : '';
+        io.stderr(`Restore drill of ${target.name}${of}`);
+        try {
+          const drill = await runLocalDrill(target, {
+            stateDir,
+            keep: values.keep,
+            onEvent: progressPrinter(io.stderr),
+            signal: interrupt.signal,
+          });
+          drills.push(drill);
+          if (!values.json) io.stdout(`${renderText(drill.report)}\n`);
+        } catch (error) {
+          if (interrupt.signal.aborted) break;
+          // Reported, and the other targets still run: one broken drill must not hide the rest.
+          io.stderr(`restore-drill: ${(error as Error).message}`);
+          stoppedBeforeReporting = true;
+        }
         if (interrupt.signal.aborted) break;
       }
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
+    const kept = drills.filter((d) => d.report.teardown.status === 'KEPT');
     if (interrupt.signal.aborted) {
+      for (const d of kept) await d.release();
       io.stderr('Interrupted: everything the drill created has been removed.');
       return EXIT.INTERRUPTED;
     }
 
     const reports = drills.map((d) => d.report);
-    if (values.json)
+    if (values.json && reports.length) {
       io.stdout(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2));
-    const kept = drills.filter((d) => d.report.teardown.status === 'KEPT');
+    }
     if (kept.length) {
       for (const d of kept) io.stderr(connectHint(d.report));
       await untilSignal();
       for (const d of kept) await d.release();
       io.stderr('Stopped the restored copy and removed its files.');
     }
-    return Math.max(...reports.map(exitFor));
+    return Math.max(stoppedBeforeReporting ? EXIT.ERROR : EXIT.PASS, ...reports.map(exitFor));
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr(`restore-drill: ${error.message}`);

@@ -61,25 +61,26 @@ describe('restore-drill as a process', () => {
     await expectNothingLeft(stateDir);
   });
 
-  it('removes what the drill made when interrupted mid-drill, and exits 130', async () => {
-    const stateDir = join(work.dir, 'interrupted');
-    const child = spawn(
-      process.execPath,
-      [bin, 'run', '--local', '--source-dir', source, '--state-dir', stateDir],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stderr = '';
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      if (stderr.includes('CheckInstance ...') && child.signalCode === null && !child.killed) {
-        child.kill('SIGINT');
-      }
-    });
-    expect(await exited).toBe(130);
-    expect(stderr).toContain('Interrupted: everything the drill created has been removed.');
-    await expectNothingLeft(stateDir);
-  });
+  it.each(['TakeSnapshot ...', 'CheckSnapshot ...', 'RestoreInstance ...', 'CheckInstance ...'])(
+    'removes what the drill made when interrupted at "%s", and exits 130',
+    async (line) => {
+      const stateDir = join(work.dir, `interrupted-${line.split(' ')[0]}`);
+      const child = spawn(
+        process.execPath,
+        [bin, 'run', '--local', '--source-dir', source, '--state-dir', stateDir],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (stderr.includes(line) && child.signalCode === null && !child.killed) {
+          child.kill('SIGINT');
+        }
+      });
+      expect(await exited).toBe(130);
+      expect(stderr).toContain('Interrupted: everything the drill created has been removed.');
+      await expectNothingLeft(stateDir);
+    },
+  );
 });

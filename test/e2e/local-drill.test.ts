@@ -148,6 +148,9 @@ describe('the CLI with bad input', () => {
     [['run', '--local', '--bogus'], /Unknown option '--bogus'/],
     [['run'], /run needs --local/],
     [['drill', '--local'], /unknown command "drill"/],
+    [['run', '--local', '--config', ''], /--config needs a value/],
+    [['run', '--local', '--source-dir', ''], /--source-dir needs a value/],
+    [['run', '--local', '--state-dir', 'package.json'], /is not a directory/],
   ])('exits 2 for %j', async (argv, message) => {
     const { code, stderr } = await cli(...argv);
     expect(code).toBe(2);
