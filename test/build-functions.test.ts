@@ -73,7 +73,7 @@ describe('build-functions', () => {
     );
 
     expect(outcome.exported).toBe('function');
-    expect(outcome.result?.drillId).toMatch(/^drill-orders-db-\d{8}t\d{4}-[0-9a-f]{4}$/);
+    expect(outcome.result?.drillId).toMatch(/^drill-orders-db-\d{8}t\d{4}-[0-9a-f]{6}$/);
   });
 
   it('keeps error names through minification, for the workflow to match on', async () => {

@@ -5,6 +5,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { parseWith } from '#core/config.ts';
+import { ConfigError } from '#core/errors.ts';
 import { type DrillState, drillStateSchema, type StepName } from '#core/state.ts';
 import { type DrillDeps, steps } from '#core/steps.ts';
 import { createDeps } from './deps.ts';
@@ -16,7 +17,15 @@ const asDrillState = (step: StepName) => (event: unknown) =>
 
 /** How each Task state's payload is read: StartDrill validates its raw input itself. */
 const readEvent: Record<StepName, (event: unknown) => unknown> = {
-  StartDrill: (event) => event,
+  StartDrill: (event) => {
+    // A kept copy in AWS would run, and cost, until someone noticed: only local runs may keep.
+    if ((event as { keep?: unknown } | null)?.keep === true) {
+      throw new ConfigError('StartDrill input is invalid:', [
+        'keep: deployed drills always tear down; keeping a copy is for local runs (--keep)',
+      ]);
+    }
+    return event;
+  },
   TakeSnapshot: asDrillState('TakeSnapshot'),
   CheckSnapshot: asDrillState('CheckSnapshot'),
   RestoreInstance: asDrillState('RestoreInstance'),

@@ -77,7 +77,7 @@ describe('step handlers', () => {
   it('StartDrill validates the raw input and names the drill', async () => {
     const state = await handlerFor('StartDrill')(eventFor('StartDrill'));
 
-    expect(state.drillId).toMatch(/^drill-orders-db-20260301t0300-[0-9a-f]{4}$/);
+    expect(state.drillId).toMatch(/^drill-orders-db-20260301t0300-[0-9a-f]{6}$/);
     expect({ ...state, drillId: DRILL_ID }).toEqual(stateOf('TakeSnapshot'));
   });
 
@@ -210,6 +210,17 @@ describe('step handlers', () => {
     ]);
   });
 
+  it('StartDrill refuses to keep a copy: a deployed drill always tears down', async () => {
+    const error = await handlerFor('StartDrill')({ ...eventFor('StartDrill'), keep: true }).catch(
+      (e: unknown) => e,
+    );
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      expect.stringMatching(/^keep: deployed drills always tear down/),
+    ]);
+  });
+
   it('lets a step error propagate under its own name, for the workflow to catch', async () => {
     const fleet = new FakeFleet({
       instances: [{ ...availableInstance, phase: 'failed', status: 'incompatible-restore' }],
@@ -276,7 +287,7 @@ describe('deployed entry points', () => {
   it('StartDrill starts a drill', async () => {
     const state = await (await entryPoint('StartDrill'))(eventFor('StartDrill'));
 
-    expect(state.drillId).toMatch(/^drill-orders-db-\d{8}t\d{4}-[0-9a-f]{4}$/);
+    expect(state.drillId).toMatch(/^drill-orders-db-\d{8}t\d{4}-[0-9a-f]{6}$/);
   });
 
   it('PublishReport publishes to the topic named in REPORT_TOPIC_ARN', async () => {
