@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { targetSchema } from '#core/config.ts';
 import type { CheckResult } from '#core/state.ts';
-import { runWorkflow } from '#local/workflow.ts';
+import { type EventLog, runWorkflow } from '#local/workflow.ts';
 import {
   FakeFleet,
   FakeVerifier,
@@ -26,8 +26,13 @@ async function drill(script: FleetScript, checks: CheckResult[] | Error = passin
     verifier: new FakeVerifier(checks),
     clock: tickingClock(),
   });
-  const run = await runWorkflow({ target }, deps, { waitMs: 0, retryMs: 0 });
-  return { run, ...deps };
+  const events: EventLog[] = [];
+  const run = await runWorkflow({ target }, deps, {
+    waitMs: 0,
+    retryMs: 0,
+    onEvent: (event) => events.push(event),
+  });
+  return { run, events, ...deps };
 }
 
 describe('the workflow definition, interpreted', () => {
@@ -114,9 +119,17 @@ describe('the workflow definition, interpreted', () => {
     expect(verifier.connections).toEqual([expect.objectContaining({ host: 'copy.internal' })]);
   });
 
-  it('keeps credentials out of the drill state and the report', async () => {
-    const { run, notifier } = await drill({});
-    expect(JSON.stringify(run.output)).not.toContain('s3cret-password');
-    expect(JSON.stringify(notifier.reports)).not.toContain('s3cret-password');
-  });
+  it.each([
+    ['a passing', passingChecks],
+    ['a failing', failingChecks],
+    ['a crashing', new Error('verifier crashed')],
+  ] as const)(
+    'keeps credentials out of every state and the report of %s drill',
+    async (_, checks) => {
+      const { events, notifier } = await drill({}, checks);
+      expect(events.length).toBeGreaterThan(10);
+      expect(JSON.stringify(events)).not.toContain('s3cret-password');
+      expect(JSON.stringify(notifier.reports)).not.toContain('s3cret-password');
+    },
+  );
 });
