@@ -21,6 +21,8 @@ describeCheckSuite('PostgresVerifier on PGlite', async () => {
     connection: { host, port: Number(port), database: 'postgres', user: 'postgres' },
     // PGlite runs in this thread without timers: statement_timeout is accepted and never fires.
     enforcesStatementTimeout: false,
+    // One backend serves every connection: none can be terminated on its own.
+    terminatesBackends: false,
     async close() {
       try {
         await server.stop();

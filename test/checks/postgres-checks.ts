@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { judge, PostgresVerifier, quoteName } from '#adapters/postgres/verifier.ts';
+import {
+  clip,
+  judge,
+  listWithin,
+  PostgresVerifier,
+  quoteName,
+} from '#adapters/postgres/verifier.ts';
 import type { Target } from '#core/config.ts';
 import type { ConnectionInfo } from '#core/ports.ts';
 import type { CheckResult } from '#core/state.ts';
@@ -18,12 +24,28 @@ export interface CheckTarget {
   connection: ConnectionInfo;
   /** Whether the server cancels statements at `statement_timeout` itself (PGlite has no timers). */
   enforcesStatementTimeout: boolean;
+  /**
+   * Whether one session can end another's with `pg_terminate_backend` (PGlite is a single
+   * backend shared by every connection).
+   */
+  terminatesBackends: boolean;
   /** Releases the target: stops the server or drops the database. */
   close(): Promise<void>;
 }
 
 /** The snapshot's point in time every freshness check measures against. */
 const recoveryPoint = new Date('2024-06-01T12:00:00.000Z');
+
+/** Polls `probe` until it returns a value, or gives up after `timeoutMs`. */
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000) {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 /** A port nothing listens on: bound by the OS, then released. */
 async function closedPort(): Promise<number> {
@@ -207,6 +229,86 @@ export function describeCheckSuite(name: string, connect: () => Promise<CheckTar
         }
       });
 
+      it('lists at most 10 corrupt indexes in a bounded message, and counts them all', async () => {
+        // 15 indexes on the same "immutable" function, all corrupt once it is redefined.
+        const count = 15;
+        const indexes = Array.from(
+          { length: count },
+          (_, i) =>
+            `create index many_f_idx_${String(i).padStart(2, '0')} on ${schema}.many (${schema}.g(x));`,
+        );
+        await sql(`
+          create table ${schema}.many (x int not null);
+          insert into ${schema}.many select generate_series(1, 50);
+          create function ${schema}.g(int) returns int language sql immutable as 'select $1';
+          ${indexes.join('\n')}
+          create or replace function ${schema}.g(int) returns int language sql immutable
+            as 'select $1 + 1';`);
+        try {
+          const result = await verifyOne({ integrity: true });
+          expect(result).toMatchObject({
+            name: 'integrity',
+            status: 'FAIL',
+            metrics: { indexes: 4 + count, corrupt: count },
+          });
+          expect(result.message).toMatch(/^15 of 19 B-tree indexes are corrupt: index /);
+          expect(result.message.length).toBeLessThanOrEqual(1_000);
+          // Up to 10 are named, fewer if their errors would not fit; the tail counts the rest.
+          const named = result.message.match(/index \S+\.many_f_idx_\d\d on /g) ?? [];
+          expect(named.length).toBeGreaterThan(0);
+          expect(named.length).toBeLessThanOrEqual(10);
+          expect(result.message).toMatch(new RegExp(`; and ${count - named.length} more$`));
+          expect(result.message).not.toContain('…');
+        } finally {
+          await sql(`drop table ${schema}.many; drop function ${schema}.g(int);`);
+        }
+      });
+
+      it('is an ERROR naming the index, not corruption, when its connection drops', async ({
+        skip,
+      }) => {
+        const { target, admin } = connected();
+        if (!target.terminatesBackends)
+          skip('this server cannot terminate one session from another');
+        // Another session holds orders' table locked, so the verifier blocks on its first index
+        // there (after the two events indexes), where it is terminated.
+        const holder = new pg.Client({ ...target.connection, connectionTimeoutMillis: 15_000 });
+        holder.on('error', () => undefined);
+        await holder.connect();
+        let running: Promise<CheckResult[]> | undefined;
+        try {
+          const { rows: held } = await holder.query<{ pid: number }>(
+            'select pg_backend_pid() as pid',
+          );
+          await holder.query('begin');
+          await holder.query(`lock table ${orders} in access exclusive mode`);
+          running = verify({ integrity: true });
+          running.catch(() => undefined);
+          const blocked = await waitFor('the verifier to wait on the lock', async () => {
+            const { rows } = await admin.query<{ pid: number }>(
+              `select pid from pg_stat_activity
+                where $1::int = any(pg_blocking_pids(pid)) and query like '%bt_index_check%'`,
+              [held[0]?.pid],
+            );
+            return rows[0]?.pid;
+          });
+          await admin.query('select pg_terminate_backend($1)', [blocked]);
+          const results = await running;
+          expect(results).toHaveLength(1);
+          const [integrity] = results;
+          expect(integrity).toMatchObject({ name: 'integrity', status: 'ERROR' });
+          expect(integrity?.message).toMatch(
+            new RegExp(`^could not check index ${schema}\\.orders_pkey on ${schema}\\.orders: `),
+          );
+          expect(integrity?.message).toMatch(/terminat/i);
+          expect(integrity?.metrics).toBeUndefined();
+        } finally {
+          await holder.query('rollback').catch(() => undefined);
+          await holder.end().catch(() => undefined);
+          await running?.catch(() => undefined);
+        }
+      }, 30_000);
+
       it('uses amcheck where it is installed, even outside the search path', async () => {
         const extensions = `${schema}_ext`;
         await sql(`
@@ -294,6 +396,67 @@ export function describeCheckSuite(name: string, connect: () => Promise<CheckTar
           metrics: { newestAt: '2024-06-01T11:55:00.000Z', lagMs: 5 * 60_000 },
         });
         expect(result.message).toContain('(limit 4 min)');
+      });
+
+      it('ignores rows dated after the recovery point, and says how many', async () => {
+        // Only the 2099 rows are newer than the recovery point: without the bound, the stale
+        // table would pass forever.
+        await sql(`
+          create table ${schema}.fresh_future (at timestamptz);
+          insert into ${schema}.fresh_future values
+            ('2024-06-01 11:58:00+00'), ('2024-06-01 11:00:00+00'), ('2099-01-01 00:00:00+00');
+          create table ${schema}.stale_future (at timestamp);
+          insert into ${schema}.stale_future values
+            ('2024-05-01 00:00:00'), ('2099-01-01 00:00:00'), ('2099-06-01 00:00:00'), (null);
+          create table ${schema}.only_future (at timestamptz);
+          insert into ${schema}.only_future values ('2099-01-01 00:00:00+00');`);
+        try {
+          const fresh = await verifyOne(freshness(10, `${schema}.fresh_future`, 'at'));
+          expect(fresh).toMatchObject({
+            status: 'PASS',
+            metrics: { newestAt: '2024-06-01T11:58:00.000Z', lagMs: 2 * 60_000, futureRows: 1 },
+          });
+          expect(fresh.message).toContain('2 min 0 s before the recovery point');
+          expect(fresh.message).toMatch(
+            /\(limit 10 min\) \(ignoring 1 row dated more than 5 min after the recovery point\)$/,
+          );
+
+          const stale = await verifyOne(freshness(60, `${schema}.stale_future`, 'at'));
+          expect(stale).toMatchObject({ status: 'FAIL', metrics: { futureRows: 2 } });
+          expect(stale.metrics?.lagMs).toBeGreaterThan(60 * 60_000);
+          expect(stale.message).toContain('(ignoring 2 rows dated more than 5 min after');
+
+          const only = await verifyOne(freshness(60, `${schema}.only_future`, 'at'));
+          expect(only).toMatchObject({
+            status: 'FAIL',
+            message: `${schema}.only_future.at has no values at or before the recovery point (ignoring 1 row dated more than 5 min after the recovery point)`,
+            metrics: { futureRows: 1 },
+          });
+        } finally {
+          await sql(`
+            drop table ${schema}.fresh_future;
+            drop table ${schema}.stale_future;
+            drop table ${schema}.only_future;`);
+        }
+      });
+
+      it('takes a row a little after the recovery point as clock skew, lag 0', async () => {
+        await sql(`
+          create table ${schema}.skewed (at timestamptz);
+          insert into ${schema}.skewed values ('2024-06-01 12:02:00+00'), ('2024-06-01 11:00:00+00');`);
+        try {
+          const result = await verifyOne(freshness(1, `${schema}.skewed`, 'at'));
+          expect(result).toMatchObject({
+            status: 'PASS',
+            metrics: { newestAt: '2024-06-01T12:02:00.000Z', lagMs: 0, futureRows: 0 },
+          });
+          expect(result.message).toContain(
+            '2 min 0 s after the recovery point, within the clock-skew allowance',
+          );
+          expect(result.message).not.toContain('ignoring');
+        } finally {
+          await sql(`drop table ${schema}.skewed;`);
+        }
       });
 
       it('fails for an empty table and for a missing one', async () => {
@@ -482,6 +645,39 @@ export function describeVerifierHelpers(): void {
         ok: false,
         message: 'got no value, expected = "x"',
       });
+    });
+  });
+
+  describe('clip', () => {
+    it('keeps short text and cuts long text to the limit, ending in an ellipsis', () => {
+      expect(clip('short', 10)).toBe('short');
+      expect(clip('x'.repeat(10), 10)).toBe('x'.repeat(10));
+      expect(clip('x'.repeat(5_000), 1_000)).toBe(`${'x'.repeat(999)}…`);
+    });
+
+    it('never leaves half a surrogate pair', () => {
+      const cut = clip(`abcd${'😀'.repeat(5)}`, 6);
+      expect(cut).toBe('abcd…');
+      expect(cut.isWellFormed()).toBe(true);
+    });
+  });
+
+  describe('listWithin', () => {
+    const items = Array.from({ length: 15 }, (_, i) => `index i${i}: corrupt`);
+
+    it('lists at most that many, then counts the rest', () => {
+      const text = listWithin(items, 10, 1_000);
+      expect(text).toBe(`${items.slice(0, 10).join('; ')}; and 5 more`);
+      expect(listWithin(items.slice(0, 3), 10, 1_000)).toBe(items.slice(0, 3).join('; '));
+      expect(listWithin([], 10, 1_000)).toBe('');
+    });
+
+    it('lists fewer when they would not fit, the count included', () => {
+      const long = Array.from({ length: 15 }, (_, i) => `index i${i}: ${'x'.repeat(200)}`);
+      const text = listWithin(long, 10, 1_000);
+      expect(text.length).toBeLessThanOrEqual(1_000);
+      expect(text).toBe(`${long.slice(0, 4).join('; ')}; and 11 more`);
+      expect(listWithin(long, 10, 100)).toBe('15 too long to list');
     });
   });
 

@@ -69,6 +69,7 @@ async function scratchDatabase(value: string): Promise<CheckTarget> {
   return {
     connection: { ...server, database },
     enforcesStatementTimeout: true,
+    terminatesBackends: true,
     close: () =>
       withClient(server, async (client) => {
         await client.query(

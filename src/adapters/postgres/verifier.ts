@@ -6,6 +6,9 @@ import type { CheckResult, CheckStatus } from '#core/state.ts';
 
 type Checks = Target['checks'];
 
+/** What one check finds, before `timed` names and times it. */
+type Outcome = { status: CheckStatus; message: string; metrics?: CheckResult['metrics'] };
+
 const CONNECT_TIMEOUT_MS = 15_000;
 
 /**
@@ -22,22 +25,90 @@ export function quoteName(name: string): string {
     .join('.');
 }
 
+/**
+ * How far a freshness value may lie past the recovery point and still count: the source's and
+ * the snapshot's clocks can disagree by a little. Anything later is a bogus (future) date.
+ */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** Longest message a check keeps: the whole drill state must fit in Step Functions' 256 KiB. */
+const MAX_MESSAGE_CHARS = 1_000;
+
+/** Longest text kept of one index's amcheck error in the integrity message. */
+const MAX_ERROR_CHARS = 200;
+
+/**
+ * Most corrupt indexes the integrity message names (fewer when their errors are long); the rest
+ * are only counted.
+ */
+const MAX_LISTED_INDEXES = 10;
+
+/**
+ * The SQLSTATEs amcheck raises for a corrupt index: `XX001` (data_corrupted: a heap tuple the
+ * index lacks) and `XX002` (index_corrupted: a broken structure). Any other error (a dropped
+ * connection, a lock timeout, a cancelled query) says nothing about the index.
+ */
+const CORRUPTION_CODES: ReadonlySet<string> = new Set(['XX001', 'XX002']);
+
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Runs one check, timing it; an exception becomes that check's ERROR, never the drill's. */
-async function timed(
-  name: string,
-  run: () => Promise<{ status: CheckStatus; message: string; metrics?: CheckResult['metrics'] }>,
-): Promise<CheckResult> {
+/** Whether an error is amcheck reporting corruption, judged by its SQLSTATE. */
+const isCorruption = (error: unknown) =>
+  typeof error === 'object' &&
+  error !== null &&
+  'code' in error &&
+  typeof error.code === 'string' &&
+  CORRUPTION_CODES.has(error.code);
+
+/** `text`, cut to at most `max` characters ending in an ellipsis when too long. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max - 1);
+  // Never leave half a surrogate pair at the end.
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
+/**
+ * `items` joined by "; ": at most `most` of them, and only as many as fit in `budget`
+ * characters, then "and N more" for the rest, so the count is never what gets cut off.
+ */
+export function listWithin(items: readonly string[], most: number, budget: number): string {
+  let text = '';
+  let shown = 0;
+  for (const item of items.slice(0, most)) {
+    const next = shown ? `${text}; ${item}` : item;
+    const rest = items.length - shown - 1;
+    if (next.length + (rest ? `; and ${rest} more`.length : 0) > budget) break;
+    text = next;
+    shown++;
+  }
+  const rest = items.length - shown;
+  if (!rest) return text;
+  return shown ? `${text}; and ${rest} more` : `${rest} too long to list`;
+}
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/**
+ * Runs one check, timing it; an exception becomes that check's ERROR, never the drill's. Either
+ * way the message is capped, so no check can swell the drill's state.
+ */
+async function timed(name: string, run: () => Promise<Outcome>): Promise<CheckResult> {
   const start = performance.now();
   try {
     const outcome = await run();
-    return { name, ...outcome, ms: Math.round(performance.now() - start) };
+    return {
+      name,
+      ...outcome,
+      message: clip(outcome.message, MAX_MESSAGE_CHARS),
+      ms: Math.round(performance.now() - start),
+    };
   } catch (error) {
     return {
       name,
       status: 'ERROR',
-      message: errorText(error),
+      message: clip(errorText(error), MAX_MESSAGE_CHARS),
       ms: Math.round(performance.now() - start),
     };
   }
@@ -159,6 +230,8 @@ export class PostgresVerifier implements DatabaseVerifier {
    * amcheck's `bt_index_check(heapallindexed => true)` on every valid B-tree index outside the
    * system schemas: each index's structure, and that every heap tuple is in it. Partitioned
    * indexes have no storage of their own (amcheck refuses them); their partitions' are checked.
+   * Only amcheck's corruption errors make an index corrupt; any other error (the connection
+   * dropped, say) ends the check as an ERROR, since the indexes left are unverified, not bad.
    */
   private async integrity(client: pg.Client) {
     await client.query('create extension if not exists amcheck');
@@ -191,14 +264,20 @@ export class PostgresVerifier implements DatabaseVerifier {
           [oid],
         );
       } catch (error) {
-        broken.push(`index ${index} on ${table}: ${errorText(error)}`);
+        if (!isCorruption(error))
+          throw new Error(`could not check index ${index} on ${table}: ${errorText(error)}`, {
+            cause: error,
+          });
+        broken.push(`index ${index} on ${table}: ${clip(errorText(error), MAX_ERROR_CHARS)}`);
       }
     }
     const tables = new Set(indexes.map((i) => i.table)).size;
     if (broken.length) {
+      const summary = `${broken.length} of ${indexes.length} B-tree indexes are corrupt: `;
+      const listed = listWithin(broken, MAX_LISTED_INDEXES, MAX_MESSAGE_CHARS - summary.length);
       return {
         status: 'FAIL' as const,
-        message: `${broken.length} of ${indexes.length} B-tree indexes are corrupt: ${broken.join('; ')}`,
+        message: summary + listed,
         metrics: { indexes: indexes.length, corrupt: broken.length },
       };
     }
@@ -234,33 +313,58 @@ export class PostgresVerifier implements DatabaseVerifier {
     };
   }
 
-  /** The newest value of a timestamp column, measured against the snapshot's point in time. */
+  /**
+   * The newest value of a timestamp column, measured against the snapshot's point in time. Values
+   * later than the recovery point (past the clock-skew allowance) cannot have been written before
+   * the snapshot: they are bogus dates, ignored and counted, or one row dated 2099 would pass
+   * the check forever.
+   */
   private async freshness(
     client: pg.Client,
     table: string,
     freshness: NonNullable<TableCheck['freshness']>,
     recoveryPoint: Date,
-  ) {
+  ): Promise<Outcome> {
     if (!(await this.tableExists(client, table))) {
       return {
         status: 'FAIL' as const,
         message: `table ${table} does not exist in the restored copy`,
       };
     }
-    const { rows } = await client.query<{ newest: Date | null }>(
-      `select max(${quoteName(freshness.column)})::timestamptz as newest from ${quoteName(table)}`,
+    const column = quoteName(freshness.column);
+    // Compared as timestamptz (timestamp and date columns in the session's time zone, as the
+    // cast of max does), with no cast on the column, so an index on it still serves both.
+    const { rows } = await client.query<{ newest: Date | null; future: string }>(
+      `select (select max(${column})::timestamptz from ${quoteName(table)}
+                where ${column} <= $1::timestamptz) as newest,
+              (select count(*) from ${quoteName(table)}
+                where ${column} > $1::timestamptz) as future`,
+      [new Date(recoveryPoint.getTime() + CLOCK_SKEW_MS).toISOString()],
     );
     const newest = rows[0]?.newest;
-    if (!newest)
-      return { status: 'FAIL' as const, message: `${table}.${freshness.column} has no values` };
-    const lagMs = recoveryPoint.getTime() - newest.getTime();
+    const futureRows = Number(rows[0]?.future ?? 0);
+    const ignoring = futureRows
+      ? ` (ignoring ${plural(futureRows, 'row')} dated more than ${CLOCK_SKEW_MS / 60_000} min after the recovery point)`
+      : '';
+    if (!newest) {
+      return {
+        status: 'FAIL' as const,
+        message: `${table}.${freshness.column} has no values${futureRows ? ' at or before the recovery point' : ''}${ignoring}`,
+        metrics: { futureRows },
+      };
+    }
+    const aheadMs = newest.getTime() - recoveryPoint.getTime();
+    // A value a little past the recovery point is clock skew: as fresh as can be.
+    const lagMs = Math.max(0, -aheadMs);
     const limitMs = freshness.maxAgeMinutes * 60_000;
     const lag =
-      lagMs < 0 ? 'after the recovery point' : `${seconds(lagMs)} before the recovery point`;
+      aheadMs > 0
+        ? `${seconds(aheadMs)} after the recovery point, within the clock-skew allowance`
+        : `${seconds(lagMs)} before the recovery point`;
     return {
       status: lagMs <= limitMs ? ('PASS' as const) : ('FAIL' as const),
-      message: `newest ${freshness.column} is ${newest.toISOString()}, ${lag} (limit ${freshness.maxAgeMinutes} min)`,
-      metrics: { newestAt: newest.toISOString(), lagMs },
+      message: `newest ${freshness.column} is ${newest.toISOString()}, ${lag} (limit ${freshness.maxAgeMinutes} min)${ignoring}`,
+      metrics: { newestAt: newest.toISOString(), lagMs, futureRows },
     };
   }
 
