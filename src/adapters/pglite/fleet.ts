@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -158,7 +158,8 @@ export class PgliteFleet implements DatabaseFleet {
     await writeFile(this.snapshotPath(id, 'json'), JSON.stringify(record, null, 2));
     const frozen = this.snapshotPath(id, 'source');
     const createdAt = new Date().toISOString();
-    await cp(dataDir, frozen, { recursive: true });
+    // A reflink where the filesystem has them (copy-on-write: instant), a plain copy elsewhere.
+    await cp(dataDir, frozen, { recursive: true, mode: constants.COPYFILE_FICLONE });
     const db = new PGlite(frozen);
     try {
       await db.waitReady;
