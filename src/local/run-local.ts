@@ -22,7 +22,7 @@ export interface LocalDrillOptions {
 
 export interface LocalDrill {
   report: DrillReport;
-  /** The fleet that holds the drill's copy: with `keep`, the copy runs until `release()`. */
+  /** Stops and removes the drill's copy; a copy the report calls KEPT runs until then. */
   release(): Promise<void>;
 }
 
@@ -58,7 +58,9 @@ export async function runLocalDrill(
     const why = run.error ? `${run.error.name}: ${run.error.message}` : 'no report was published';
     throw new Error(`the drill of ${target.name} stopped before reporting (${why})`);
   }
-  if (!options.keep) await release();
+  // Only a copy the report calls KEPT stays; anything else (a keep that teardown could not honour,
+  // a teardown that failed) is removed now rather than left to the next run's sweep.
+  if (run.report.teardown.status !== 'KEPT') await release();
   return { report: run.report, release };
 }
 
