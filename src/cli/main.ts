@@ -88,8 +88,16 @@ async function readConfigFile(path: string): Promise<DrillConfig> {
   }
   const config = parseConfig(json, `config file ${path}`);
   // Relative source paths are relative to the config file, wherever the command runs from.
-  for (const target of config.targets)
-    target.source.dataDir = resolve(dirname(path), target.source.dataDir);
+  for (const target of config.targets) {
+    const { source } = target;
+    if ('dataDir' in source) source.dataDir = resolve(dirname(path), source.dataDir);
+    // Checked here, with the rest of the file, so a mixed file fails before anything runs.
+    else {
+      throw new ConfigError(
+        `target ${target.name} has an Amazon RDS source (${JSON.stringify(source)}); run --local drills PGlite data directories only`,
+      );
+    }
+  }
   return config;
 }
 
@@ -114,7 +122,7 @@ async function chooseTargets(
           '--source-dir replaces the source of a single target: choose one with --target',
         );
       }
-      only.source.dataDir = sourceDir;
+      only.source = { dataDir: sourceDir };
     }
     return targets;
   }

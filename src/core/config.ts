@@ -42,8 +42,114 @@ const checks = z.strictObject({
   statementTimeoutSeconds: z.number().positive().max(3600).default(60),
 });
 
-/** Where the source lives. A local source is a PGlite data directory. */
-const source = z.strictObject({ dataDir: z.string().min(1) });
+/** An RDS identifier as RDS stores it: letters, digits, single hyphens, starting with a letter. */
+const rdsIdentifier = z
+  .string()
+  .max(63)
+  .regex(
+    /^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$/,
+    'must be an RDS identifier: letters, digits and single hyphens, starting with a letter',
+  );
+
+/**
+ * Where the source lives: a PGlite data directory (local runs), an RDS DB instance, or an Aurora
+ * DB cluster.
+ */
+const source = z.union(
+  [
+    z.strictObject({ dataDir: z.string().min(1) }),
+    z.strictObject({ instance: rdsIdentifier }),
+    z.strictObject({ cluster: rdsIdentifier }),
+  ],
+  {
+    error:
+      'must be one of {"dataDir": "<PGlite directory>"}, {"instance": "<DB instance id>"}, {"cluster": "<Aurora cluster id>"}',
+  },
+);
+
+/** Engines whose checks exist. */
+export const engines = ['postgres', 'aurora-postgresql'] as const;
+const laterEngines = new Set(['mysql', 'mariadb', 'aurora-mysql']);
+const engine = z.enum(engines, {
+  error: (issue) =>
+    laterEngines.has(String(issue.input))
+      ? `${String(issue.input)} is not supported yet: MySQL-family engines come with the MySQL checks; use postgres or aurora-postgresql`
+      : `must be one of ${engines.join(', ')}`,
+});
+
+/** Which backup a drill restores. */
+const recoveryPoint = z.discriminatedUnion(
+  'mode',
+  [
+    /** A manual snapshot taken now: the drill's own, deleted at teardown. */
+    z.strictObject({ mode: z.literal('new-snapshot') }),
+    /** The newest available automated snapshot: the backups the team relies on. Never deleted. */
+    z.strictObject({ mode: z.literal('latest-automated') }),
+    /** A given snapshot id or ARN (e.g. shared from a backup account). Never deleted. */
+    z.strictObject({ mode: z.literal('snapshot'), id: z.string().min(1) }),
+    /** A point-in-time restore: tests the transaction log archive too. */
+    z.strictObject({
+      mode: z.literal('point-in-time'),
+      at: z.union([
+        z.literal('latest'),
+        z.iso.datetime({
+          offset: true,
+          error: 'must be "latest" or an ISO time such as 2026-11-23T03:00:00Z',
+        }),
+      ]),
+    }),
+  ],
+  { error: 'mode must be one of new-snapshot, latest-automated, snapshot, point-in-time' },
+);
+
+/** A group copied from the source (`"source"`, the default) or a name. */
+const groupChoice = z.union([z.literal('source'), z.string().min(1)]).default('source');
+
+/** How the restored copy is made and reached. Everything a drill copies is forced safe anyway. */
+const restore = z.strictObject({
+  instanceClass: z
+    .string()
+    .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a DB instance class, e.g. db.t4g.micro')
+    .default('db.t4g.micro'),
+  /** The DB subnet group of the copy; default: the source's. */
+  subnetGroup: z.string().min(1).optional(),
+  /** The copy's VPC security groups; default: the source's (plus the deployment's own). */
+  securityGroupIds: z
+    .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id (sg-...)'))
+    .min(1)
+    .optional(),
+  parameterGroup: groupChoice,
+  optionGroup: groupChoice,
+  tls: z
+    .strictObject({
+      mode: z.enum(['verify-full', 'require', 'disable']).default('verify-full'),
+      /** A PEM bundle to verify the copy's certificate with, instead of the shipped RDS bundle. */
+      caFile: z.string().min(1).optional(),
+    })
+    .default({ mode: 'verify-full' }),
+  credentials: z
+    .union(
+      [
+        z.literal('managed'),
+        z.strictObject({
+          secretArn: z
+            .string()
+            .regex(
+              /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
+              'must be a Secrets Manager secret ARN',
+            ),
+        }),
+      ],
+      { error: 'must be "managed" or {"secretArn": "arn:aws:secretsmanager:..."}' },
+    )
+    .default('managed'),
+});
+
+/** How the source's own backups are judged, every night, beside the drill's checks. */
+const backupHealth = z.strictObject({
+  maxRestorableLagMinutes: z.number().positive().default(60),
+  maxAutomatedSnapshotAgeHours: z.number().positive().default(26),
+});
 
 const timeouts = z.strictObject({
   // Capped so that, with verification and teardown's retries, a drill ends well inside the
@@ -64,14 +170,44 @@ const targetName = z
     'must be lowercase letters, digits and single hyphens, starting with a letter',
   );
 
-export const targetSchema = z.strictObject({
-  name: targetName,
-  engine: z.literal('postgres'),
-  database: z.string().min(1).default('postgres'),
-  source,
-  timeouts: timeouts.default({ snapshotMinutes: 60, restoreMinutes: 90 }),
-  checks: checks.default({ integrity: true, tables: {}, sql: [], statementTimeoutSeconds: 60 }),
-});
+export const targetSchema = z
+  .strictObject({
+    name: targetName,
+    engine,
+    database: z.string().min(1).default('postgres'),
+    source,
+    recoveryPoint: recoveryPoint.default({ mode: 'new-snapshot' }),
+    restore: restore.default({
+      instanceClass: 'db.t4g.micro',
+      parameterGroup: 'source',
+      optionGroup: 'source',
+      tls: { mode: 'verify-full' },
+      credentials: 'managed',
+    }),
+    backupHealth: backupHealth.default({
+      maxRestorableLagMinutes: 60,
+      maxAutomatedSnapshotAgeHours: 26,
+    }),
+    timeouts: timeouts.default({ snapshotMinutes: 60, restoreMinutes: 90 }),
+    checks: checks.default({ integrity: true, tables: {}, sql: [], statementTimeoutSeconds: 60 }),
+  })
+  .superRefine((target, ctx) => {
+    const { source, engine } = target;
+    const problem = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    if ('cluster' in source && engine !== 'aurora-postgresql') {
+      problem('engine', `a cluster source is Aurora: use aurora-postgresql, not ${engine}`);
+    }
+    if (!('cluster' in source) && engine === 'aurora-postgresql') {
+      problem(
+        'source',
+        'an aurora-postgresql source is a cluster: {"cluster": "<Aurora cluster id>"}',
+      );
+    }
+    if ('dataDir' in source && target.recoveryPoint.mode !== 'new-snapshot') {
+      problem('recoveryPoint', 'a local (dataDir) source is always drilled from a new snapshot');
+    }
+  });
 
 export const configSchema = z.strictObject({
   targets: z
@@ -85,6 +221,9 @@ export const configSchema = z.strictObject({
 /** A validated target, with defaults filled in. */
 export type Target = z.infer<typeof targetSchema>;
 export type TargetInput = z.input<typeof targetSchema>;
+export type TargetSource = Target['source'];
+export type RecoveryPoint = Target['recoveryPoint'];
+export type RestoreSettings = Target['restore'];
 export type TableCheck = z.infer<typeof tableCheck>;
 export type SqlAssertion = z.infer<typeof sqlAssertion>;
 export type Expectation = z.infer<typeof expectation>;

@@ -74,3 +74,117 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ targets: [valid.targets[0], valid.targets[0]] })).toThrow(/unique/);
   });
 });
+
+describe('parseConfig for Amazon RDS targets', () => {
+  const rdsTarget = (overrides: object) => ({
+    targets: [
+      { name: 'orders', engine: 'postgres', source: { instance: 'orders-prod' }, ...overrides },
+    ],
+  });
+  const problemsOf = (value: unknown) => {
+    try {
+      parseConfig(value);
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+    throw new Error('expected the config to be refused');
+  };
+
+  it('fills in the documented defaults of an instance source', () => {
+    const [target] = parseConfig(rdsTarget({})).targets;
+
+    expect(target?.recoveryPoint).toEqual({ mode: 'new-snapshot' });
+    expect(target?.restore).toEqual({
+      instanceClass: 'db.t4g.micro',
+      parameterGroup: 'source',
+      optionGroup: 'source',
+      tls: { mode: 'verify-full' },
+      credentials: 'managed',
+    });
+    expect(target?.backupHealth).toEqual({
+      maxRestorableLagMinutes: 60,
+      maxAutomatedSnapshotAgeHours: 26,
+    });
+  });
+
+  it('accepts every recovery-point mode and explicit restore settings', () => {
+    for (const recoveryPoint of [
+      { mode: 'latest-automated' },
+      { mode: 'snapshot', id: 'arn:aws:rds:eu-west-1:123456789012:snapshot:nightly' },
+      { mode: 'point-in-time', at: 'latest' },
+      { mode: 'point-in-time', at: '2026-11-23T03:00:00Z' },
+    ]) {
+      const restore = {
+        instanceClass: 'db.r6g.large',
+        subnetGroup: 'drill-subnets',
+        securityGroupIds: ['sg-0123456789abcdef0'],
+        parameterGroup: 'drill-params',
+        tls: { mode: 'require', caFile: './ca.pem' },
+        credentials: {
+          secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:drill-AbCd',
+        },
+      };
+      const [target] = parseConfig(rdsTarget({ recoveryPoint, restore })).targets;
+      expect(target?.recoveryPoint).toEqual(recoveryPoint);
+      expect(target?.restore.optionGroup).toBe('source');
+    }
+  });
+
+  it('takes an Aurora cluster with the aurora-postgresql engine', () => {
+    const value = rdsTarget({ engine: 'aurora-postgresql', source: { cluster: 'orders-aurora' } });
+
+    expect(parseConfig(value).targets[0]?.source).toEqual({ cluster: 'orders-aurora' });
+  });
+
+  it('refuses MySQL-family engines with a reason, until their checks exist', () => {
+    expect(problemsOf(rdsTarget({ engine: 'mariadb' }))).toEqual([
+      'targets[0].engine: mariadb is not supported yet: MySQL-family engines come with the MySQL checks; use postgres or aurora-postgresql',
+    ]);
+  });
+
+  it('names every bad field of an RDS target', () => {
+    const problems = problemsOf(
+      rdsTarget({
+        source: { instance: 'orders--prod' },
+        recoveryPoint: { mode: 'point-in-time', at: 'yesterday' },
+        restore: {
+          instanceClass: 't4g.micro',
+          securityGroupIds: ['default'],
+          tls: { mode: 'verify-ca' },
+          credentials: { secretArn: 'hunter2' },
+        },
+        backupHealth: { maxRestorableLagMinutes: -1 },
+      }),
+    );
+
+    expect(problems).toEqual([
+      'targets[0].source.instance: must be an RDS identifier: letters, digits and single hyphens, starting with a letter',
+      'targets[0].recoveryPoint.at: must be "latest" or an ISO time such as 2026-11-23T03:00:00Z',
+      'targets[0].restore.instanceClass: must be a DB instance class, e.g. db.t4g.micro',
+      'targets[0].restore.securityGroupIds[0]: must be a security group id (sg-...)',
+      'targets[0].restore.tls.mode: Invalid option: expected one of "verify-full"|"require"|"disable"',
+      'targets[0].restore.credentials.secretArn: must be a Secrets Manager secret ARN',
+      'targets[0].backupHealth.maxRestorableLagMinutes: Too small: expected number to be >0',
+    ]);
+  });
+
+  it('matches the engine to the kind of source', () => {
+    expect(problemsOf(rdsTarget({ source: { cluster: 'orders-aurora' } }))).toEqual([
+      'targets[0].engine: a cluster source is Aurora: use aurora-postgresql, not postgres',
+    ]);
+    expect(problemsOf(rdsTarget({ engine: 'aurora-postgresql' }))).toEqual([
+      'targets[0].source: an aurora-postgresql source is a cluster: {"cluster": "<Aurora cluster id>"}',
+    ]);
+  });
+
+  it('drills a local source only from a new snapshot', () => {
+    const value = rdsTarget({
+      source: { dataDir: './data' },
+      recoveryPoint: { mode: 'latest-automated' },
+    });
+
+    expect(problemsOf(value)).toEqual([
+      'targets[0].recoveryPoint: a local (dataDir) source is always drilled from a new snapshot',
+    ]);
+  });
+});

@@ -138,7 +138,7 @@ describe('the CLI with bad input', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain('targets[0].name');
-    expect(stderr).toContain('targets[0].source.dataDir');
+    expect(stderr).toContain('targets[0].source: must be one of {"dataDir"');
     expect(stderr).toContain('targets[0].checks.sql[0].expect');
     expect(stderr).not.toMatch(/\n\s+at /);
   });

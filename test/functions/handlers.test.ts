@@ -205,8 +205,8 @@ describe('step handlers', () => {
 
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
-      'target.engine: Invalid input: expected "postgres"',
-      'target.source.dataDir: Invalid input: expected string, received undefined',
+      'target.engine: must be one of postgres, aurora-postgresql',
+      'target.source: must be one of {"dataDir": "<PGlite directory>"}, {"instance": "<DB instance id>"}, {"cluster": "<Aurora cluster id>"}',
     ]);
   });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { amcheck } from '@electric-sql/pglite/contrib/amcheck';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { TargetSource } from '#core/config.ts';
 import { ForeignResourceError, RestoreFailedError, SnapshotFailedError } from '#core/errors.ts';
 import type {
   ConnectionInfo,
@@ -118,11 +119,16 @@ export class PgliteFleet implements DatabaseFleet {
   }
 
   async createSnapshot(request: {
-    source: { dataDir: string };
+    source: TargetSource;
     snapshotId: string;
     tags: Tags;
   }): Promise<SnapshotInfo> {
     const { source, snapshotId: id, tags } = request;
+    if (!('dataDir' in source)) {
+      throw new SnapshotFailedError(
+        `the local fleet drills PGlite data directories, not ${JSON.stringify(source)}`,
+      );
+    }
     if (!existsSync(join(source.dataDir, 'PG_VERSION'))) {
       throw new SnapshotFailedError(`source ${source.dataDir} is not a PGlite data directory`);
     }
