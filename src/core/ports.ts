@@ -51,7 +51,13 @@ export interface DatabaseFleet {
     tags: Tags;
   }): Promise<SnapshotInfo>;
   describeSnapshot(snapshotId: string): Promise<SnapshotInfo | undefined>;
+  /**
+   * Restores a snapshot to a new copy, made as `restore` says and from the settings of `source`
+   * where `restore` leaves them to it (subnet, security and parameter groups).
+   */
   restoreInstance(request: {
+    source: Target['source'];
+    restore: Target['restore'];
     snapshotId: string;
     instanceId: string;
     tags: Tags;

@@ -174,6 +174,8 @@ export async function restoreInstance(
   const snapshot = required(state.snapshot, 'snapshot');
   const requestedAt = clock.now().toISOString();
   const instance = await fleet.restoreInstance({
+    source: state.target.source,
+    restore: state.target.restore,
     snapshotId: snapshot.id,
     instanceId: state.drillId,
     tags: drillTags(state),
