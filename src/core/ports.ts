@@ -65,8 +65,11 @@ export interface DatabaseFleet {
   describeInstance(instanceId: string): Promise<InstanceInfo | undefined>;
   deleteInstance(instanceId: string): Promise<void>;
   deleteSnapshot(snapshotId: string): Promise<void>;
-  /** Credentials and address for a restored copy, resolved when needed and never stored. */
-  connectionFor(instance: InstanceInfo, database: string): Promise<ConnectionInfo>;
+  /**
+   * Credentials, address and TLS settings for a restored copy of `target`, resolved at the moment
+   * of connecting and never stored.
+   */
+  connectionFor(instance: InstanceInfo, target: Target): Promise<ConnectionInfo>;
 }
 
 /** Runs a target's checks against a restored copy. */

