@@ -15,13 +15,16 @@ import {
 import { progressPrinter } from './progress.ts';
 
 export const USAGE = `Usage: restore-drill run --local [options]
+       restore-drill run --config FILE [--target NAME] [--json]
 
 Runs a restore drill: snapshot a database, restore it to a throwaway copy, verify the copy,
-tear it down and report the verdict.
+tear it down and report the verdict. With --local, against an embedded PostgreSQL (PGlite);
+without it, against the Amazon RDS instances the configuration names, from this machine, with
+the AWS SDK's standard credentials, region and endpoint settings.
 
 Options:
   --local            run on this machine, against an embedded PostgreSQL (PGlite)
-  --config FILE      drill configuration (JSON); without it, a demo source is drilled
+  --config FILE      drill configuration (JSON); without it, a demo source is drilled (--local)
   --source-dir DIR   PGlite data directory to drill, instead of the configured source
   --target NAME      drill only this target of the configuration
   --json             print exactly one JSON report on stdout (an array for several targets)
@@ -91,14 +94,35 @@ async function readConfigFile(path: string): Promise<DrillConfig> {
   for (const target of config.targets) {
     const { source } = target;
     if ('dataDir' in source) source.dataDir = resolve(dirname(path), source.dataDir);
-    // Checked here, with the rest of the file, so a mixed file fails before anything runs.
-    else {
+  }
+  return config;
+}
+
+/**
+ * Every target suits the backend the run uses: checked with the rest of the file, so a mixed
+ * file fails before anything runs.
+ */
+function requireBackend(targets: Target[], local: boolean): void {
+  for (const { name, source, recoveryPoint } of targets) {
+    if (local && !('dataDir' in source)) {
       throw new ConfigError(
-        `target ${target.name} has an Amazon RDS source (${JSON.stringify(source)}); run --local drills PGlite data directories only`,
+        `target ${name} has an Amazon RDS source (${JSON.stringify(source)}); run --local drills PGlite data directories only: run it without --local`,
+      );
+    }
+    if (!local && 'dataDir' in source) {
+      throw new ConfigError(`target ${name} is a local PGlite directory: drill it with --local`);
+    }
+    if ('cluster' in source) {
+      throw new ConfigError(
+        `target ${name} is an Aurora cluster: this build drills RDS DB instances only`,
+      );
+    }
+    if (recoveryPoint.mode !== 'new-snapshot') {
+      throw new ConfigError(
+        `target ${name}: recoveryPoint.mode ${recoveryPoint.mode} is not supported by this build yet; use new-snapshot`,
       );
     }
   }
-  return config;
 }
 
 /** The targets to drill, from the config file, the flags, or the demo. */
@@ -163,6 +187,65 @@ function untilSignal(): Promise<void> {
   });
 }
 
+/** `run` without `--local`: drills the configured Amazon RDS targets from this machine. */
+async function runAgainstRds(
+  values: ReturnType<typeof parseCommandLine>['values'],
+  io: Io,
+): Promise<number> {
+  if (values.config === undefined) {
+    throw new ConfigError(
+      'run needs --config FILE naming Amazon RDS targets, or --local for a drill on this machine',
+    );
+  }
+  for (const flag of ['source-dir', 'state-dir', 'keep'] as const) {
+    if (values[flag]) throw new ConfigError(`--${flag} is for local runs only (--local)`);
+  }
+  let { targets } = await readConfigFile(resolve(values.config));
+  if (values.target !== undefined) {
+    targets = targets.filter((t) => t.name === values.target);
+    if (!targets.length)
+      throw new ConfigError(`no target named "${values.target}" in ${values.config}`);
+  }
+  requireBackend(targets, false);
+  // Loaded only now: help and usage errors never pay for the AWS SDK.
+  const { runRdsDrill } = await import('#local/run-rds.ts');
+  const interrupt = new AbortController();
+  const onSignal = () => {
+    io.stderr('Interrupted: tearing down what the drill made before exiting ...');
+    interrupt.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const reports: DrillReport[] = [];
+  let stoppedBeforeReporting = false;
+  try {
+    for (const [i, target] of targets.entries()) {
+      const of = targets.length > 1 ? ` (${i + 1} of ${targets.length})` : '';
+      io.stderr(`Restore drill of ${target.name}${of} on Amazon RDS`);
+      try {
+        const report = await runRdsDrill(target, {
+          onEvent: progressPrinter(io.stderr),
+          signal: interrupt.signal,
+          say: io.stderr,
+        });
+        reports.push(report);
+        if (!values.json) io.stdout(`${renderText(report)}\n`);
+      } catch (error) {
+        io.stderr(`restore-drill: ${(error as Error).message}`);
+        stoppedBeforeReporting = true;
+      }
+      if (interrupt.signal.aborted) return EXIT.INTERRUPTED;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (values.json && reports.length) {
+    io.stdout(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2));
+  }
+  return Math.max(stoppedBeforeReporting ? EXIT.ERROR : EXIT.PASS, ...reports.map(exitFor));
+}
+
 /** Runs the CLI and returns its exit code; never throws. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   try {
@@ -177,20 +260,17 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         command ? `unknown command "${[command, ...extra].join(' ')}"` : 'missing command',
       );
     }
-    if (!values.local) {
-      throw new ConfigError(
-        'run needs --local: in AWS, drills are started by their schedule (see README, "Deploy")',
-      );
-    }
     for (const flag of ['config', 'source-dir', 'target', 'state-dir'] as const) {
       // An empty value would read as "not given" and quietly drill something else.
       if (values[flag] === '') throw new ConfigError(`--${flag} needs a value`);
     }
+    if (!values.local) return await runAgainstRds(values, io);
     const stateDir = resolve(values['state-dir'] ?? defaultStateDir());
     if (existsSync(stateDir) && !statSync(stateDir).isDirectory()) {
       throw new ConfigError(`--state-dir ${stateDir} is not a directory`);
     }
     const targets = await chooseTargets(values, stateDir, io);
+    requireBackend(targets, true);
 
     for (const removed of await removeLeftovers(stateDir))
       io.stderr(`Removed ${removed}, left by a drill that was interrupted`);

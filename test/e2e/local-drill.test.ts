@@ -146,7 +146,7 @@ describe('the CLI with bad input', () => {
   it.each([
     [['run', '--local', '--config', '/no/such/file.json'], /cannot read config file/],
     [['run', '--local', '--bogus'], /Unknown option '--bogus'/],
-    [['run'], /run needs --local/],
+    [['run'], /run needs --config FILE naming Amazon RDS targets, or --local/],
     [['drill', '--local'], /unknown command "drill"/],
     [['run', '--local', '--config', ''], /--config needs a value/],
     [['run', '--local', '--source-dir', ''], /--source-dir needs a value/],
@@ -155,6 +155,33 @@ describe('the CLI with bad input', () => {
     const { code, stderr } = await cli(...argv);
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
+  });
+
+  it('exits 2 when a target does not suit the backend the run uses, naming it', async () => {
+    const rdsTarget = { name: 'orders', engine: 'postgres', source: { instance: 'orders-prod' } };
+    const config = await writeConfig(join(work.dir, 'mixed.json'), {
+      targets: [
+        rdsTarget,
+        { name: 'aurora', engine: 'aurora-postgresql', source: { cluster: 'orders-aurora' } },
+        { ...rdsTarget, name: 'pitr', recoveryPoint: { mode: 'point-in-time', at: 'latest' } },
+        { name: 'local', engine: 'postgres', source: { dataDir: './x' } },
+      ],
+    });
+    const run = (...argv: string[]) => cli('run', '--config', config, ...argv);
+
+    expect((await cli('run', '--local', '--config', config)).stderr).toMatch(
+      /target orders has an Amazon RDS source .*run it without --local/,
+    );
+    expect((await run('--target', 'local')).stderr).toMatch(/drill it with --local/);
+    expect((await run('--target', 'aurora')).stderr).toMatch(
+      /Aurora cluster: this build drills RDS DB instances only/,
+    );
+    expect((await run('--target', 'pitr')).stderr).toMatch(
+      /point-in-time is not supported by this build yet/,
+    );
+    const kept = await run('--target', 'orders', '--keep');
+    expect(kept.code).toBe(2);
+    expect(kept.stderr).toMatch(/--keep is for local runs only/);
   });
 
   it('exits 2 for a config file that is not JSON', async () => {

@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { RdsFleet } from '#adapters/rds/fleet.ts';
 import { targetSchema } from '#core/config.ts';
+import { runRdsDrill } from '#local/run-rds.ts';
 import { runWorkflow } from '#local/workflow.ts';
 import { FakeVerifier, passingChecks, RecordingNotifier } from '../fixtures/fakes.ts';
 import { SimulatedClock, SimulatedRds, type SimulatedScript } from '../fixtures/simulated-rds.ts';
@@ -144,6 +145,71 @@ describe('a drill of an RDS instance, on a simulated timeline', () => {
     });
     expect(rds.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
     expect(rds.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(0);
+    expect(account.leftovers()).toEqual([]);
+  });
+});
+
+describe('runRdsDrill, the CLI run against RDS', () => {
+  beforeEach(() => {
+    rds.reset();
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({ username: 'drill', password: PASSWORD }),
+    });
+  });
+
+  it('returns the report of a drill that ran to the end', async () => {
+    const clock = new SimulatedClock();
+    const account = new SimulatedRds(clock);
+    account.install(rds);
+    const fleet = new RdsFleet(
+      new RDSClient({ region: 'eu-west-1' }),
+      new SecretsManagerClient({}),
+    );
+
+    const verifier = new FakeVerifier(passingChecks);
+
+    const report = await runRdsDrill(target, { fleet, verifier, clock, waitMs: 0 });
+
+    expect(report.status).toBe('PASS');
+    expect(verifier.connections[0]?.password).toBe(PASSWORD);
+    expect(JSON.stringify(report)).not.toContain(PASSWORD);
+    expect(account.leftovers()).toEqual([]);
+  });
+
+  it('tears down what an interrupted drill made, waiting for a copy still being created', async () => {
+    const clock = new SimulatedClock();
+    const account = new SimulatedRds(clock);
+    account.install(rds);
+    const fleet = new RdsFleet(
+      new RDSClient({ region: 'eu-west-1' }),
+      new SecretsManagerClient({}),
+    );
+    const interrupt = new AbortController();
+    const said: string[] = [];
+
+    const stopped = await runRdsDrill(target, {
+      fleet,
+      clock,
+      waitMs: 0,
+      signal: interrupt.signal,
+      say: (line) => said.push(line),
+      onEvent: (event) => {
+        if (
+          event.type === 'StateExited' &&
+          'state' in event &&
+          event.state.name === 'RestoreInstance'
+        )
+          interrupt.abort();
+      },
+    }).catch((e: unknown) => e as Error);
+
+    expect(stopped).toBeInstanceOf(Error);
+    expect((stopped as Error).message).toMatch(/stopped before reporting/);
+    expect(said.some((line) => line.startsWith('Teardown waits:'))).toBe(true);
+    expect(said.at(-1)).toMatch(
+      /^Teardown: deleted instance drill-orders-.* and snapshot drill-orders-/,
+    );
     expect(account.leftovers()).toEqual([]);
   });
 });

@@ -1,0 +1,86 @@
+import { PostgresVerifier } from '#adapters/postgres/verifier.ts';
+import { RdsFleet } from '#adapters/rds/fleet.ts';
+import type { Target } from '#core/config.ts';
+import { TeardownPendingError } from '#core/errors.ts';
+import { type Clock, type DatabaseVerifier, systemClock } from '#core/ports.ts';
+import type { DrillReport } from '#core/report.ts';
+import { type DrillState, drillStateSchema } from '#core/state.ts';
+import { type DrillDeps, tearDown } from '#core/steps.ts';
+import { type EventLog, runWorkflow } from './workflow.ts';
+
+export interface RdsDrillOptions {
+  onEvent?: (event: EventLog) => void;
+  /** Ctrl-C: the workflow stops, and what the drill made is torn down before returning. */
+  signal?: AbortSignal;
+  /** Lines for the person at the terminal (teardown after an interruption). */
+  say?: (line: string) => void;
+  /** Tests pass a fleet over a mocked client, a verifier and a simulated clock. */
+  fleet?: RdsFleet;
+  verifier?: DatabaseVerifier;
+  clock?: Clock;
+  /** Milliseconds each Wait and retry pauses; default: as the steps and the definition ask. */
+  waitMs?: number;
+}
+
+/** How long an interrupted drill waits between attempts to delete a copy still being created. */
+const TEARDOWN_RETRY_MS = 30_000;
+const TEARDOWN_ATTEMPTS = 90;
+
+/**
+ * Runs one drill of an Amazon RDS target from this machine: the deployed workflow definition,
+ * interpreted locally, its Tasks bound to the same steps as the Lambdas, over the RDS fleet with
+ * this machine's AWS credentials. Nothing is deployed; the report goes to the terminal.
+ */
+export async function runRdsDrill(target: Target, options: RdsDrillOptions = {}) {
+  const clock = options.clock ?? systemClock;
+  const deps: DrillDeps = {
+    fleet: options.fleet ?? new RdsFleet(),
+    verifier: options.verifier ?? new PostgresVerifier(),
+    notifier: { publish: async () => undefined },
+    clock,
+  };
+  let latest: DrillState | undefined;
+  const run = await runWorkflow({ target }, deps, {
+    waitMs: options.waitMs,
+    retryMs: options.waitMs,
+    signal: options.signal,
+    onEvent: (event) => {
+      if ('state' in event && event.type === 'StateExited') {
+        const parsed = drillStateSchema.safeParse(
+          (event.state.output as { Payload?: unknown } | undefined)?.Payload ?? event.state.output,
+        );
+        if (parsed.success) latest = parsed.data;
+      }
+      options.onEvent?.(event);
+    },
+  });
+  if (run.report) return run.report;
+  // Interrupted (or stopped before reporting): whatever the drill made is still deleted here,
+  // by the same step and guard rails, rather than left running in the account.
+  if (latest) await tearDownAfterInterruption(latest, deps, options);
+  const why = run.error ? `${run.error.name}: ${run.error.message}` : 'no report was published';
+  throw new Error(`the drill of ${target.name} stopped before reporting (${why})`);
+}
+
+async function tearDownAfterInterruption(
+  state: DrillState,
+  deps: DrillDeps,
+  { say = () => undefined, waitMs = TEARDOWN_RETRY_MS }: RdsDrillOptions,
+): Promise<DrillReport['teardown']> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { teardown } = await tearDown(state, deps);
+      if (teardown) say(`Teardown: ${teardown.message}`);
+      return teardown ?? { status: 'DONE', message: 'nothing to delete', deleted: [] };
+    } catch (error) {
+      if (!(error instanceof TeardownPendingError) || attempt >= TEARDOWN_ATTEMPTS) {
+        say(
+          `Teardown did not finish: ${(error as Error).message}. Delete what carries the tag restore-drill:drill-id=${state.drillId} yourself.`,
+        );
+        throw error;
+      }
+      say(`Teardown waits: ${error.message}`);
+      await new Promise((done) => setTimeout(done, waitMs));
+    }
+  }
+}
