@@ -14,13 +14,14 @@ import { type Env, type LambdaConfig, loadConfig } from './config.ts';
 import { tracer } from './powertools.ts';
 
 /**
- * The database fleet the deployed steps work on. The Amazon RDS backend is a separate piece of
- * work; until it lands, every step that needs the fleet fails with this error, which the workflow
- * catches and the drill's report names, rather than pretending to snapshot anything.
+ * The database fleet the deployed steps work on. The Amazon RDS adapter is not wired into the
+ * functions (nor allowed by their IAM policies) yet; until it is, every step that needs the
+ * fleet fails with this error, which the workflow catches and the drill's report names, rather
+ * than pretending to snapshot anything.
  */
 export function createFleet(_env: Env): DatabaseFleet {
   throw new ConfigError(
-    'The Amazon RDS backend is not part of this build yet: the deployed functions cannot snapshot, restore or delete databases. Drills run end to end only on the local PGlite backend for now.',
+    'The Amazon RDS backend is not part of the deployed build yet: the deployed functions cannot snapshot, restore or delete databases. Drill RDS instances from a machine with "restore-drill run --config FILE" for now.',
   );
 }
 

@@ -42,7 +42,7 @@ describe('createDeps', () => {
 
     expect(deps.clock.now()).toBeInstanceOf(Date);
     expect(() => deps.fleet).toThrow(ConfigError);
-    expect(() => deps.fleet).toThrow(/Amazon RDS backend is not part of this build yet/);
+    expect(() => deps.fleet).toThrow(/Amazon RDS backend is not part of the deployed build yet/);
   });
 
   it('builds an injected fleet once, on first use, from the environment', () => {

@@ -305,7 +305,9 @@ describe('deployed entry points', () => {
       await expect(run(eventFor(step))).rejects.toThrow(
         expect.objectContaining({
           name: 'ConfigError',
-          message: expect.stringMatching(/^The Amazon RDS backend is not part of this build yet/),
+          message: expect.stringMatching(
+            /^The Amazon RDS backend is not part of the deployed build yet/,
+          ),
         }),
       );
     },
