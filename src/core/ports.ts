@@ -1,3 +1,4 @@
+import type { BackupFacts } from './backup-health.ts';
 import type { Target } from './config.ts';
 import type { DrillReport } from './report.ts';
 import type { CheckResult } from './state.ts';
@@ -65,6 +66,11 @@ export interface DatabaseFleet {
   describeInstance(instanceId: string): Promise<InstanceInfo | undefined>;
   deleteInstance(instanceId: string): Promise<void>;
   deleteSnapshot(snapshotId: string): Promise<void>;
+  /**
+   * The source's own backups (retention, latest restorable time, newest automated snapshot), for
+   * backends that keep them; a local fleet has none and leaves this out.
+   */
+  backupFacts?(source: Target['source']): Promise<BackupFacts>;
   /**
    * Credentials, address and TLS settings for a restored copy of `target`, resolved at the moment
    * of connecting and never stored.

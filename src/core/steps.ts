@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { judgeBackupHealth } from './backup-health.ts';
 import { parseWith } from './config.ts';
 import {
   ForeignResourceError,
@@ -18,7 +19,7 @@ import type {
   Tags,
 } from './ports.ts';
 import { buildReport } from './report.ts';
-import { type DrillState, drillInputSchema, type StepName } from './state.ts';
+import { type CheckResult, type DrillState, drillInputSchema, type StepName } from './state.ts';
 
 /** What the steps need from the outside world. */
 export interface DrillDeps {
@@ -235,11 +236,36 @@ export async function verify(
   const instance: InstanceInfo = requireOwned(info, state);
   const connection = await fleet.connectionFor(instance, state.target);
   const recoveryPoint = new Date(snapshot.createdAt ?? snapshot.requestedAt);
-  const checks = await verifier.verify(connection, state.target.checks, recoveryPoint);
+  const checks = [
+    ...(await verifier.verify(connection, state.target.checks, recoveryPoint)),
+    ...(await sourceBackupHealth(state, { fleet, clock })),
+  ];
   return {
     ...state,
     verification: { startedAt, finishedAt: clock.now().toISOString(), checks },
   };
+}
+
+/**
+ * The source's own backups, judged beside the copy's checks. Facts that cannot be read make one
+ * ERROR check: the drill still reports what it verified.
+ */
+async function sourceBackupHealth(
+  state: DrillState,
+  { fleet, clock }: Pick<DrillDeps, 'fleet' | 'clock'>,
+): Promise<CheckResult[]> {
+  if (!fleet.backupFacts) return [];
+  const started = clock.now().getTime();
+  try {
+    const facts = await fleet.backupFacts(state.target.source);
+    const now = clock.now();
+    return judgeBackupHealth(facts, state.target.backupHealth, now, now.getTime() - started);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return [
+      { name: 'backup-health', status: 'ERROR', message, ms: clock.now().getTime() - started },
+    ];
+  }
 }
 
 /**

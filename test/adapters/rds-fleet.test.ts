@@ -390,6 +390,37 @@ describe('RdsFleet', () => {
     });
   });
 
+  describe('backup facts of the source', () => {
+    it('reads retention, latest restorable time and the newest available automated snapshot', async () => {
+      rds.on(DescribeDBInstancesCommand).resolves({
+        DBInstances: [
+          {
+            ...sourceInstance,
+            BackupRetentionPeriod: 7,
+            LatestRestorableTime: new Date('2026-11-23T03:25:00Z'),
+          },
+        ],
+      });
+      rds.on(DescribeDBSnapshotsCommand).resolves({
+        DBSnapshots: [
+          { Status: 'available', SnapshotCreateTime: new Date('2026-11-21T05:00:00Z') },
+          { Status: 'available', SnapshotCreateTime: new Date('2026-11-22T05:00:00Z') },
+          { Status: 'creating', SnapshotCreateTime: new Date('2026-11-23T03:00:00Z') },
+        ],
+      });
+
+      expect(await fleet().backupFacts(SOURCE)).toEqual({
+        retentionDays: 7,
+        latestRestorableAt: '2026-11-23T03:25:00.000Z',
+        newestAutomatedSnapshotAt: '2026-11-22T05:00:00.000Z',
+      });
+      expect(rds).toHaveReceivedCommandWith(DescribeDBSnapshotsCommand, {
+        DBInstanceIdentifier: 'orders-prod',
+        SnapshotType: 'automated',
+      });
+    });
+  });
+
   describe('connecting to the copy', () => {
     const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:drill-orders-AbCdEf';
     const MANAGED = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234-AbCdEf';

@@ -88,10 +88,21 @@ describe('a drill of an RDS instance, on a simulated timeline', () => {
     expect(rds.commandCalls(DeleteDBInstanceCommand)).toHaveLength(1);
     expect(rds.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(1);
     expect(account.leftovers()).toEqual([]);
-    expect(requestsNamingTheSource()).toEqual([
-      'CreateDBSnapshotCommand',
-      'DescribeDBInstancesCommand',
+    expect(report?.checks.map((c) => `${c.status} ${c.name}`)).toEqual([
+      'PASS connectivity',
+      'PASS integrity',
+      'PASS backup:retention',
+      'PASS backup:restorable-lag',
+      'PASS backup:automated-snapshot',
     ]);
+    // Only reads and the snapshot request ever name the source.
+    expect(new Set(requestsNamingTheSource())).toEqual(
+      new Set([
+        'CreateDBSnapshotCommand',
+        'DescribeDBInstancesCommand',
+        'DescribeDBSnapshotsCommand',
+      ]),
+    );
     expect(rds.commandCalls(ModifyDBInstanceCommand)).toHaveLength(0);
     expect(JSON.stringify({ output: run.output, report })).not.toContain(PASSWORD);
   });

@@ -12,6 +12,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { BackupFacts } from '#core/backup-health.ts';
 import type { RestoreSettings, Target, TargetSource } from '#core/config.ts';
 import {
   ConfigError,
@@ -355,6 +356,33 @@ export class RdsFleet implements DatabaseFleet {
     } catch (error) {
       if (!isNotFound(error)) throw toDrillError(error, call);
     }
+  }
+
+  /** The source's automated backups, as its "Maintenance & backups" page shows them. */
+  async backupFacts(source: TargetSource): Promise<BackupFacts> {
+    const sourceId = instanceSource(source);
+    const instance = await this.describeSource(sourceId);
+    const call = {
+      action: 'DescribeDBSnapshots',
+      subject: `automated snapshots of ${sourceId}`,
+      Failed: RestoreFailedError,
+    };
+    const { DBSnapshots = [] } = await this.send(call, () =>
+      this.client.send(
+        new DescribeDBSnapshotsCommand({
+          DBInstanceIdentifier: sourceId,
+          SnapshotType: 'automated',
+        }),
+      ),
+    );
+    const newest = DBSnapshots.filter((s) => s.Status === 'available' && s.SnapshotCreateTime)
+      .map((s) => s.SnapshotCreateTime as Date)
+      .sort((a, b) => b.getTime() - a.getTime())[0];
+    return {
+      retentionDays: instance.BackupRetentionPeriod ?? 0,
+      latestRestorableAt: instance.LatestRestorableTime?.toISOString(),
+      newestAutomatedSnapshotAt: newest?.toISOString(),
+    };
   }
 
   /**
