@@ -98,6 +98,15 @@ async function readConfigFile(path: string): Promise<DrillConfig> {
   return config;
 }
 
+/** The targets of a config file, or only the one `--target` names. */
+async function configuredTargets(file: string, only: string | undefined): Promise<Target[]> {
+  const { targets } = await readConfigFile(resolve(file));
+  if (only === undefined) return targets;
+  const chosen = targets.filter((t) => t.name === only);
+  if (!chosen.length) throw new ConfigError(`no target named "${only}" in ${file}`);
+  return chosen;
+}
+
 /**
  * Every target suits the backend the run uses: checked with the rest of the file, so a mixed
  * file fails before anything runs.
@@ -133,12 +142,7 @@ async function chooseTargets(
 ): Promise<Target[]> {
   const sourceDir = values['source-dir'] === undefined ? undefined : resolve(values['source-dir']);
   if (values.config !== undefined) {
-    let { targets } = await readConfigFile(resolve(values.config));
-    if (values.target !== undefined) {
-      targets = targets.filter((t) => t.name === values.target);
-      if (!targets.length)
-        throw new ConfigError(`no target named "${values.target}" in ${values.config}`);
-    }
+    const targets = await configuredTargets(values.config, values.target);
     if (sourceDir) {
       const [only, ...more] = targets;
       if (!only || more.length) {
@@ -200,12 +204,7 @@ async function runAgainstRds(
   for (const flag of ['source-dir', 'state-dir', 'keep'] as const) {
     if (values[flag]) throw new ConfigError(`--${flag} is for local runs only (--local)`);
   }
-  let { targets } = await readConfigFile(resolve(values.config));
-  if (values.target !== undefined) {
-    targets = targets.filter((t) => t.name === values.target);
-    if (!targets.length)
-      throw new ConfigError(`no target named "${values.target}" in ${values.config}`);
-  }
+  const targets = await configuredTargets(values.config, values.target);
   requireBackend(targets, false);
   // Loaded only now: help and usage errors never pay for the AWS SDK.
   const { runRdsDrill } = await import('#local/run-rds.ts');

@@ -29,6 +29,10 @@ const target = targetSchema.parse({
   timeouts: { snapshotMinutes: 20, restoreMinutes: 30 },
 });
 
+/** The RDS fleet over the mocked clients. */
+const mockedFleet = () =>
+  new RdsFleet(new RDSClient({ region: 'eu-west-1' }), new SecretsManagerClient({}));
+
 /** A drill of `target` through the workflow definition, over a simulated RDS account. */
 async function drill(script: SimulatedScript = {}, { refuseSnapshot = false } = {}) {
   const clock = new SimulatedClock();
@@ -41,7 +45,7 @@ async function drill(script: SimulatedScript = {}, { refuseSnapshot = false } = 
   }
   const verifier = new FakeVerifier(passingChecks);
   const notifier = new RecordingNotifier();
-  const fleet = new RdsFleet(new RDSClient({ region: 'eu-west-1' }), new SecretsManagerClient({}));
+  const fleet = mockedFleet();
   const run = await runWorkflow(
     { target },
     { fleet, verifier, notifier, clock },
@@ -173,10 +177,7 @@ describe('runRdsDrill, the CLI run against RDS', () => {
     const clock = new SimulatedClock();
     const account = new SimulatedRds(clock);
     account.install(rds);
-    const fleet = new RdsFleet(
-      new RDSClient({ region: 'eu-west-1' }),
-      new SecretsManagerClient({}),
-    );
+    const fleet = mockedFleet();
 
     const verifier = new FakeVerifier(passingChecks);
 
@@ -192,10 +193,7 @@ describe('runRdsDrill, the CLI run against RDS', () => {
     const clock = new SimulatedClock();
     const account = new SimulatedRds(clock);
     account.install(rds);
-    const fleet = new RdsFleet(
-      new RDSClient({ region: 'eu-west-1' }),
-      new SecretsManagerClient({}),
-    );
+    const fleet = mockedFleet();
     const interrupt = new AbortController();
     const said: string[] = [];
 
