@@ -26,6 +26,9 @@ export const bundleOptions = {
   target: 'es2024',
   sourcemap: true,
   minify: true,
+  // ESM entry points first: each SDK client then brings only the commands a function imports,
+  // where its CommonJS build carries every command of the service.
+  mainFields: ['module', 'main'],
   outExtension: { '.js': '.mjs' },
   banner: { js: REQUIRE_BANNER },
 } as const satisfies BuildOptions;

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,9 +27,10 @@ try {
   console.log(JSON.stringify({ exported: typeof handler, error: { name: error.name, message: error.message } }));
 }`;
 
-async function invokeBundle(file: string, event: unknown) {
+async function invokeBundle(file: string, event: unknown, extraEnv: Record<string, string> = {}) {
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', invokeScript], {
     env: {
+      ...extraEnv,
       PATH: process.env.PATH,
       BUNDLE: file,
       EVENT: JSON.stringify(event),
@@ -76,15 +79,44 @@ describe('build-functions', () => {
     expect(outcome.result?.drillId).toMatch(/^drill-orders-db-\d{8}t\d{4}-[0-9a-f]{6}$/);
   });
 
-  it('keeps error names through minification, for the workflow to match on', async () => {
-    const outcome = await invokeBundle(
-      join(outDir, 'take-snapshot', 'index.mjs'),
-      eventFor('TakeSnapshot'),
-    );
+  it('calls RDS where AWS_ENDPOINT_URL points, and keeps error names through minification', async () => {
+    // An RDS endpoint on 127.0.0.1 that knows no instance, answering as RDS's query API does.
+    const requests: string[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        requests.push(body);
+        response.writeHead(404, { 'content-type': 'text/xml' });
+        response.end(
+          '<ErrorResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><Error><Type>Sender</Type><Code>DBInstanceNotFound</Code><Message>DBInstance orders-prod not found.</Message></Error><RequestId>r-1</RequestId></ErrorResponse>',
+        );
+      });
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const outcome = await invokeBundle(
+        join(outDir, 'take-snapshot', 'index.mjs'),
+        eventFor('TakeSnapshot'),
+        {
+          AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+          AWS_REGION: 'eu-west-1',
+          AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+          AWS_SECRET_ACCESS_KEY: 'example',
+          POWERTOOLS_TRACE_ENABLED: 'false',
+        },
+      );
 
-    expect(outcome.exported).toBe('function');
-    expect(outcome.error?.name).toBe('ConfigError');
-    expect(outcome.error?.message).toMatch(/Amazon RDS backend/);
+      expect(outcome.exported).toBe('function');
+      expect(outcome.error?.name).toBe('SnapshotFailedError');
+      expect(outcome.error?.message).toMatch(/source orders-prod was not found/);
+      expect(requests[0]).toContain('Action=CreateDBSnapshot');
+    } finally {
+      server.close();
+    }
   });
 
   it('produces bundles that export a handler, every one', async () => {

@@ -40,6 +40,7 @@ function expectedMetadata(entryPoint: string) {
       Target: bundleOptions.target,
       Sourcemap: bundleOptions.sourcemap,
       Minify: bundleOptions.minify,
+      MainFields: bundleOptions.mainFields.join(','),
       EntryPoints: [entryPoint],
       OutExtension: Object.entries(bundleOptions.outExtension).map(([from, to]) => `${from}=${to}`),
       Banner: Object.entries(bundleOptions.banner).map(([kind, text]) => `${kind}=${text}`),

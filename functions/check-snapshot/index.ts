@@ -1,4 +1,17 @@
+import { describeRecoveryPoint } from '#adapters/rds/recovery-points.ts';
+import { systemClock } from '#core/ports.ts';
 import { stepHandler } from '../shared/handler.ts';
+import { rdsContext } from '../shared/rds.ts';
 
-/** CheckSnapshot: polls the snapshot and says how long to wait before the next poll. */
-export const handler = stepHandler('CheckSnapshot');
+/** CheckSnapshot: is the recovery point ready, and how long to wait before asking again. */
+export const handler = stepHandler('CheckSnapshot', {
+  ports: {
+    fleet: () => {
+      const rds = rdsContext();
+      return {
+        describeRecoveryPoint: (point, source) =>
+          describeRecoveryPoint(rds, point, source, systemClock.now()),
+      };
+    },
+  },
+});

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseWith } from '#core/config.ts';
 
 /** The process environment, or a stand-in for it in tests. */
@@ -7,7 +7,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 const envSchema = z.object({
   REPORT_TOPIC_ARN: z
     .string({ error: 'is not set; it is the ARN of the SNS topic drill reports go to' })
-    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'),
+    .check(z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN')),
 });
 
 /** What the drill's Lambda functions read from their environment (set in template.yaml). */

@@ -1,44 +1,19 @@
-import { SNSClient } from '@aws-sdk/client-sns';
-import { PostgresVerifier } from '#adapters/postgres/verifier.ts';
-import { SnsNotifier } from '#adapters/sns/notifier.ts';
-import { ConfigError } from '#core/errors.ts';
-import {
-  type Clock,
-  type DatabaseFleet,
-  type DatabaseVerifier,
-  type Notifier,
-  systemClock,
-} from '#core/ports.ts';
-import type { DrillDeps } from '#core/steps.ts';
-import { type Env, type LambdaConfig, loadConfig } from './config.ts';
-import { tracer } from './powertools.ts';
+import type { Clock, DatabaseFleet, DatabaseVerifier, Notifier } from '#core/ports.ts';
+import { systemClock } from '#core/ports.ts';
+import type { StepName } from '#core/state.ts';
+import type { DrillDeps, FleetOf } from '#core/steps.ts';
+import type { Env } from './config.ts';
 
 /**
- * The database fleet the deployed steps work on. The Amazon RDS adapter is not wired into the
- * functions (nor allowed by their IAM policies) yet; until it is, every step that needs the
- * fleet fails with this error, which the workflow catches and the drill's report names, rather
- * than pretending to snapshot anything.
+ * How each port of one function is made. Each function names only the ports its step uses, so
+ * its bundle carries no adapter, SDK client or driver another step needs; tests pass fakes.
  */
-export function createFleet(_env: Env): DatabaseFleet {
-  throw new ConfigError(
-    'The Amazon RDS backend is not part of the deployed build yet: the deployed functions cannot snapshot, restore or delete databases. Drill RDS instances from a machine with "restore-drill run --config FILE" for now.',
-  );
-}
-
-/** How each port is made. Tests pass fakes; anything left out gets its production adapter. */
-export interface PortFactories {
-  fleet?: (env: Env) => DatabaseFleet;
-  verifier?: () => DatabaseVerifier;
-  notifier?: (config: LambdaConfig) => Notifier;
+export interface PortFactories<S extends StepName = StepName> {
+  fleet?: (env: Env) => FleetOf<S>;
+  verifier?: (env: Env) => DatabaseVerifier;
+  notifier?: (env: Env) => Notifier;
   clock?: Clock;
 }
-
-const production = {
-  fleet: createFleet,
-  verifier: () => new PostgresVerifier(),
-  notifier: (config: LambdaConfig) =>
-    new SnsNotifier(config.reportTopicArn, tracer.captureAWSv3Client(new SNSClient({}))),
-} satisfies PortFactories;
 
 /** Builds a port on first use and keeps it, so a step never pays for a port it does not use. */
 function once<T>(make: () => T): () => T {
@@ -49,19 +24,29 @@ function once<T>(make: () => T): () => T {
   };
 }
 
+/** A port the function was not built with: a wiring mistake, named rather than a TypeError. */
+function missing(step: string, port: string): never {
+  throw new TypeError(`the ${step} function is built without a ${port}`);
+}
+
 /**
- * The steps' dependencies, built from the environment. The configuration is read (and checked)
- * here, at once; each port is built the first time a step reaches for it, so StartDrill and
- * PublishReport work while no fleet can be built, and a drill still reports why it stopped.
+ * The steps' dependencies from the environment: each port is built the first time the step
+ * reaches for it (reading and checking what it needs from `env` then), and kept for the warm
+ * invocations that follow.
  */
-export function createDeps(env: Env, factories: PortFactories = {}): DrillDeps {
-  const config = loadConfig(env);
-  const fleet = once(() => (factories.fleet ?? production.fleet)(env));
-  const verifier = once(factories.verifier ?? production.verifier);
-  const notifier = once(() => (factories.notifier ?? production.notifier)(config));
+export function createDeps<S extends StepName>(
+  step: S,
+  env: Env,
+  factories: PortFactories<S>,
+): DrillDeps {
+  const { fleet: makeFleet, verifier: makeVerifier, notifier: makeNotifier } = factories;
+  const fleet = once(() => (makeFleet ? makeFleet(env) : missing(step, 'fleet')));
+  const verifier = once(() => (makeVerifier ? makeVerifier(env) : missing(step, 'verifier')));
+  const notifier = once(() => (makeNotifier ? makeNotifier(env) : missing(step, 'notifier')));
   return {
+    // The step is typed to call no more of the fleet than FleetOf<S> holds.
     get fleet() {
-      return fleet();
+      return fleet() as DatabaseFleet;
     },
     get verifier() {
       return verifier();

@@ -8,7 +8,7 @@ import { parseWith } from '#core/config.ts';
 import { ConfigError } from '#core/errors.ts';
 import { type DrillState, drillStateSchema, type StepName } from '#core/state.ts';
 import { type DrillDeps, steps } from '#core/steps.ts';
-import { createDeps } from './deps.ts';
+import { createDeps, type PortFactories } from './deps.ts';
 import { logger, metrics, recordVerdict, tracer } from './powertools.ts';
 
 /** Validates a step's event at the edge; a bad one throws ConfigError naming each bad field. */
@@ -40,16 +40,10 @@ const recordResult: Partial<Record<StepName, (state: DrillState) => void>> = {
   PublishReport: recordVerdict,
 };
 
-let lambdaDeps: DrillDeps | undefined;
-
-/** The deployed functions' deps: built from `process.env` on the first invocation, then kept. */
-function depsFromEnvironment(): DrillDeps {
-  lambdaDeps ??= createDeps(process.env);
-  return lambdaDeps;
-}
-
-export interface StepHandlerOptions {
-  /** Where the step's dependencies come from; tests pass fakes. */
+export interface StepHandlerOptions<S extends StepName> {
+  /** The ports this function's step uses, built from `process.env` on first use. */
+  ports?: PortFactories<S>;
+  /** Where the step's dependencies come from instead; tests pass fakes. */
   deps?: () => DrillDeps;
 }
 
@@ -58,8 +52,10 @@ export interface StepHandlerOptions {
  * around the matching step from the core. Errors propagate (logged with the step's context
  * first), so Step Functions' Retry and Catch see their names.
  */
-export function stepHandler(step: StepName, options: StepHandlerOptions = {}) {
-  const deps = options.deps ?? depsFromEnvironment;
+export function stepHandler<S extends StepName>(step: S, options: StepHandlerOptions<S> = {}) {
+  let built: DrillDeps | undefined;
+  const deps =
+    options.deps ?? (() => (built ??= createDeps(step, process.env, options.ports ?? {})));
   const run = steps[step] as (input: unknown, deps: DrillDeps) => Promise<DrillState>;
   const read = readEvent[step];
   const record = recordResult[step];

@@ -1,4 +1,16 @@
+import { prepareRecoveryPoint } from '#adapters/rds/recovery-points.ts';
+import { systemClock } from '#core/ports.ts';
 import { stepHandler } from '../shared/handler.ts';
+import { rdsContext } from '../shared/rds.ts';
 
-/** TakeSnapshot: requests a snapshot of the source, tagged with the drill's id. */
-export const handler = stepHandler('TakeSnapshot');
+/** TakeSnapshot: takes the drill's own tagged snapshot, or picks the backup the target names. */
+export const handler = stepHandler('TakeSnapshot', {
+  ports: {
+    fleet: () => {
+      const rds = rdsContext();
+      return {
+        prepareRecoveryPoint: (request) => prepareRecoveryPoint(rds, request, systemClock.now()),
+      };
+    },
+  },
+});

@@ -175,10 +175,10 @@ const exitFor = (report: DrillReport) => EXIT[report.status];
 
 /** How to reach a copy kept with --keep. */
 function connectHint(report: DrillReport): string {
-  const endpoint = report.instance?.endpoint ?? '';
+  const endpoint = report.copy?.endpoint ?? '';
   const [host, port] = endpoint.split(':');
   return [
-    `The restored copy ${report.instance?.id} is still running at ${endpoint}:`,
+    `The restored copy ${report.copy?.id} is still running at ${endpoint}:`,
     `  psql "postgres://postgres@${host}:${port}/${report.database}?sslmode=disable"`,
     'Press Ctrl-C to stop it and remove its files.',
   ].join('\n');

@@ -1,54 +1,67 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { ConfigError } from './errors.ts';
+
+// zod/mini (a few KB in a bundle, where full zod is over 400 KB) with zod's English messages.
+z.config(en());
+
+const nonEmpty = () => z.string().check(z.minLength(1));
+const positive = () => z.number().check(z.positive());
 
 /** A SQL identifier, optionally schema-qualified: `orders` or `sales.orders`. */
 const qualifiedName = z
   .string()
-  .regex(
-    /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/,
-    'must be a table name, e.g. "orders" or "sales.orders"',
+  .check(
+    z.regex(
+      /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/,
+      'must be a table name, e.g. "orders" or "sales.orders"',
+    ),
   );
 
-const columnName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'must be a column name');
+const columnName = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'must be a column name'));
 
 const expectation = z
   .strictObject({
-    equals: z.union([z.number(), z.string(), z.boolean()]).optional(),
-    min: z.number().optional(),
-    max: z.number().optional(),
+    equals: z.optional(z.union([z.number(), z.string(), z.boolean()])),
+    min: z.optional(z.number()),
+    max: z.optional(z.number()),
   })
-  .refine((e) => e.equals !== undefined || e.min !== undefined || e.max !== undefined, {
-    message: 'needs at least one of equals, min, max',
-  });
+  .check(
+    z.refine((e) => e.equals !== undefined || e.min !== undefined || e.max !== undefined, {
+      message: 'needs at least one of equals, min, max',
+    }),
+  );
 
 const sqlAssertion = z.strictObject({
-  name: z.string().min(1),
-  query: z.string().min(1),
+  name: nonEmpty(),
+  query: nonEmpty(),
   expect: expectation,
 });
 
 const tableCheck = z.strictObject({
-  minRows: z.number().int().nonnegative().optional(),
-  freshness: z
-    .strictObject({ column: columnName, maxAgeMinutes: z.number().positive() })
-    .optional(),
+  minRows: z.optional(z.int().check(z.nonnegative())),
+  freshness: z.optional(
+    z.strictObject({ column: columnName, maxAgeMinutes: z.number().check(z.positive()) }),
+  ),
 });
 
 const checks = z.strictObject({
-  integrity: z.boolean().default(true),
-  tables: z.record(qualifiedName, tableCheck).default({}),
-  sql: z.array(sqlAssertion).default([]),
+  integrity: z._default(z.boolean(), true),
+  tables: z._default(z.record(qualifiedName, tableCheck), {}),
+  sql: z._default(z.array(sqlAssertion), []),
   /** Upper bound for each custom SQL assertion. */
-  statementTimeoutSeconds: z.number().positive().max(3600).default(60),
+  statementTimeoutSeconds: z._default(z.number().check(z.positive(), z.maximum(3600)), 60),
 });
 
 /** An RDS identifier as RDS stores it: letters, digits, single hyphens, starting with a letter. */
 const rdsIdentifier = z
   .string()
-  .max(63)
-  .regex(
-    /^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$/,
-    'must be an RDS identifier: letters, digits and single hyphens, starting with a letter',
+  .check(
+    z.maxLength(63),
+    z.regex(
+      /^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$/,
+      'must be an RDS identifier: letters, digits and single hyphens, starting with a letter',
+    ),
   );
 
 /**
@@ -57,7 +70,7 @@ const rdsIdentifier = z
  */
 const source = z.union(
   [
-    z.strictObject({ dataDir: z.string().min(1) }),
+    z.strictObject({ dataDir: nonEmpty() }),
     z.strictObject({ instance: rdsIdentifier }),
     z.strictObject({ cluster: rdsIdentifier }),
   ],
@@ -86,7 +99,7 @@ const recoveryPoint = z.discriminatedUnion(
     /** The newest available automated snapshot: the backups the team relies on. Never deleted. */
     z.strictObject({ mode: z.literal('latest-automated') }),
     /** A given snapshot id or ARN (e.g. shared from a backup account). Never deleted. */
-    z.strictObject({ mode: z.literal('snapshot'), id: z.string().min(1) }),
+    z.strictObject({ mode: z.literal('snapshot'), id: nonEmpty() }),
     /** A point-in-time restore: tests the transaction log archive too. */
     z.strictObject({
       mode: z.literal('point-in-time'),
@@ -103,59 +116,70 @@ const recoveryPoint = z.discriminatedUnion(
 );
 
 /** A group copied from the source (`"source"`, the default) or a name. */
-const groupChoice = z.union([z.literal('source'), z.string().min(1)]).default('source');
+const groupChoice = z._default(z.union([z.literal('source'), nonEmpty()]), 'source');
 
 /** How the restored copy is made and reached. Everything a drill copies is forced safe anyway. */
 const restore = z.strictObject({
-  instanceClass: z
-    .string()
-    .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a DB instance class, e.g. db.t4g.micro')
-    .default('db.t4g.micro'),
+  /** Default: db.t4g.micro, or db.t4g.medium for Aurora (the smallest class it runs on). */
+  instanceClass: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a DB instance class, e.g. db.t4g.micro'),
+      ),
+  ),
   /** The DB subnet group of the copy; default: the source's. */
-  subnetGroup: z.string().min(1).optional(),
+  subnetGroup: z.optional(nonEmpty()),
   /** The copy's VPC security groups; default: the source's (plus the deployment's own). */
-  securityGroupIds: z
-    .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id (sg-...)'))
-    .min(1)
-    .optional(),
+  securityGroupIds: z.optional(
+    z
+      .array(
+        z.string().check(z.regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id (sg-...)')),
+      )
+      .check(z.minLength(1)),
+  ),
   parameterGroup: groupChoice,
   optionGroup: groupChoice,
-  tls: z
-    .strictObject({
-      mode: z.enum(['verify-full', 'require', 'disable']).default('verify-full'),
+  tls: z._default(
+    z.strictObject({
+      mode: z._default(z.enum(['verify-full', 'require', 'disable']), 'verify-full'),
       /** A PEM bundle to verify the copy's certificate with, instead of the shipped RDS bundle. */
-      caFile: z.string().min(1).optional(),
-    })
-    .default({ mode: 'verify-full' }),
-  credentials: z
-    .union(
+      caFile: z.optional(nonEmpty()),
+    }),
+    { mode: 'verify-full' },
+  ),
+  credentials: z._default(
+    z.union(
       [
         z.literal('managed'),
         z.strictObject({
           secretArn: z
             .string()
-            .regex(
-              /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
-              'must be a Secrets Manager secret ARN',
+            .check(
+              z.regex(
+                /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
+                'must be a Secrets Manager secret ARN',
+              ),
             ),
         }),
       ],
       { error: 'must be "managed" or {"secretArn": "arn:aws:secretsmanager:..."}' },
-    )
-    .default('managed'),
+    ),
+    'managed',
+  ),
 });
 
 /** How the source's own backups are judged, every night, beside the drill's checks. */
 const backupHealth = z.strictObject({
-  maxRestorableLagMinutes: z.number().positive().default(60),
-  maxAutomatedSnapshotAgeHours: z.number().positive().default(26),
+  maxRestorableLagMinutes: z._default(positive(), 60),
+  maxAutomatedSnapshotAgeHours: z._default(positive(), 26),
 });
 
 const timeouts = z.strictObject({
   // Capped so that, with verification and teardown's retries, a drill ends well inside the
   // workflow's 8-hour TimeoutSeconds: a drill that times out there skips teardown.
-  snapshotMinutes: z.number().positive().max(120).default(60),
-  restoreMinutes: z.number().positive().max(240).default(90),
+  snapshotMinutes: z._default(z.number().check(z.positive(), z.maximum(120)), 60),
+  restoreMinutes: z._default(z.number().check(z.positive(), z.maximum(240)), 90),
 });
 
 /**
@@ -164,59 +188,72 @@ const timeouts = z.strictObject({
  */
 const targetName = z
   .string()
-  .max(30)
-  .regex(
-    /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/,
-    'must be lowercase letters, digits and single hyphens, starting with a letter',
+  .check(
+    z.maxLength(30),
+    z.regex(
+      /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/,
+      'must be lowercase letters, digits and single hyphens, starting with a letter',
+    ),
   );
 
 export const targetSchema = z
   .strictObject({
     name: targetName,
     engine,
-    database: z.string().min(1).default('postgres'),
+    database: z._default(nonEmpty(), 'postgres'),
     source,
-    recoveryPoint: recoveryPoint.default({ mode: 'new-snapshot' }),
-    restore: restore.default({
-      instanceClass: 'db.t4g.micro',
+    recoveryPoint: z._default(recoveryPoint, { mode: 'new-snapshot' }),
+    restore: z._default(restore, {
       parameterGroup: 'source',
       optionGroup: 'source',
       tls: { mode: 'verify-full' },
       credentials: 'managed',
     }),
-    backupHealth: backupHealth.default({
+    backupHealth: z._default(backupHealth, {
       maxRestorableLagMinutes: 60,
       maxAutomatedSnapshotAgeHours: 26,
     }),
-    timeouts: timeouts.default({ snapshotMinutes: 60, restoreMinutes: 90 }),
-    checks: checks.default({ integrity: true, tables: {}, sql: [], statementTimeoutSeconds: 60 }),
+    timeouts: z._default(timeouts, { snapshotMinutes: 60, restoreMinutes: 90 }),
+    checks: z._default(checks, {
+      integrity: true,
+      tables: {},
+      sql: [],
+      statementTimeoutSeconds: 60,
+    }),
   })
-  .superRefine((target, ctx) => {
-    const { source, engine } = target;
-    const problem = (path: string, message: string) =>
-      ctx.addIssue({ code: 'custom', path: [path], message });
-    if ('cluster' in source && engine !== 'aurora-postgresql') {
-      problem('engine', `a cluster source is Aurora: use aurora-postgresql, not ${engine}`);
-    }
-    if (!('cluster' in source) && engine === 'aurora-postgresql') {
-      problem(
-        'source',
-        'an aurora-postgresql source is a cluster: {"cluster": "<Aurora cluster id>"}',
-      );
-    }
-    if ('dataDir' in source && target.recoveryPoint.mode !== 'new-snapshot') {
-      problem('recoveryPoint', 'a local (dataDir) source is always drilled from a new snapshot');
-    }
-  });
+  .check(
+    z.superRefine((target, ctx) => {
+      const { source, engine } = target;
+      const problem = (path: string, message: string) =>
+        ctx.addIssue({ code: 'custom', path: [path], message });
+      if ('cluster' in source && engine !== 'aurora-postgresql') {
+        problem('engine', `a cluster source is Aurora: use aurora-postgresql, not ${engine}`);
+      }
+      if (!('cluster' in source) && engine === 'aurora-postgresql') {
+        problem(
+          'source',
+          'an aurora-postgresql source is a cluster: {"cluster": "<Aurora cluster id>"}',
+        );
+      }
+      if ('dataDir' in source && target.recoveryPoint.mode !== 'new-snapshot') {
+        problem('recoveryPoint', 'a local (dataDir) source is always drilled from a new snapshot');
+      }
+    }),
+  );
 
 export const configSchema = z.strictObject({
-  targets: z
-    .array(targetSchema)
-    .min(1)
-    .refine((ts) => new Set(ts.map((t) => t.name)).size === ts.length, {
+  targets: z.array(targetSchema).check(
+    z.minLength(1),
+    z.refine((ts) => new Set(ts.map((t) => t.name)).size === ts.length, {
       message: 'target names must be unique',
     }),
+  ),
 });
+
+/** The class a restored copy runs on: the target's, or the smallest its engine runs on. */
+export function copyInstanceClass(restore: RestoreSettings, engine: Target['engine']): string {
+  return restore.instanceClass ?? (engine.startsWith('aurora') ? 'db.t4g.medium' : 'db.t4g.micro');
+}
 
 /** A validated target, with defaults filled in. */
 export type Target = z.infer<typeof targetSchema>;
@@ -230,7 +267,7 @@ export type Expectation = z.infer<typeof expectation>;
 export type DrillConfig = z.infer<typeof configSchema>;
 
 /** Formats zod issues as `path: problem` lines, the path the way a user would write it. */
-export function describeIssues(error: z.ZodError): string[] {
+export function describeIssues(error: z.core.$ZodError): string[] {
   return error.issues.map((issue) => {
     const path = issue.path
       .map((part, i) =>
@@ -242,12 +279,12 @@ export function describeIssues(error: z.ZodError): string[] {
 }
 
 /** Validates parsed JSON against a schema, throwing a ConfigError that names every bad field. */
-export function parseWith<S extends z.ZodType>(
+export function parseWith<S extends z.ZodMiniType>(
   schema: S,
   value: unknown,
   what: string,
 ): z.infer<S> {
-  const result = schema.safeParse(value);
+  const result = z.safeParse(schema, value);
   if (!result.success) throw new ConfigError(`${what} is invalid:`, describeIssues(result.error));
   return result.data;
 }

@@ -1,5 +1,5 @@
 import type { BackupFacts } from './backup-health.ts';
-import type { Target } from './config.ts';
+import type { RecoveryPoint, RestoreSettings, Target, TargetSource } from './config.ts';
 import type { DrillReport } from './report.ts';
 import type { CheckResult } from './state.ts';
 
@@ -9,7 +9,9 @@ export type Tags = Record<string, string>;
 /** Where a resource is in its life, whatever the backend calls it. */
 export type Phase = 'pending' | 'available' | 'failed' | 'deleting';
 
+/** A snapshot a drill took or picked, as the backend describes it. */
 export interface SnapshotInfo {
+  /** Its identifier, or ARN for one shared from another account. */
   id: string;
   phase: Phase;
   /** The backend's own status word, shown to humans. */
@@ -17,7 +19,27 @@ export interface SnapshotInfo {
   /** When the snapshot's data was captured (the recovery point). */
   createdAt?: string;
   sizeBytes?: number;
+  /** The engine version of the data, as the backend records it. */
+  engineVersion?: string;
   tags: Tags;
+}
+
+/**
+ * The backup a drill restores: a snapshot (the drill's own, the newest automated one, or one the
+ * configuration names) or a point in time of the source's continuous backups.
+ */
+export interface RecoveryPointInfo extends SnapshotInfo {
+  kind: 'snapshot' | 'point-in-time';
+  /** The drill took it and deletes it at teardown. A backup it picked is never its own. */
+  owned: boolean;
+}
+
+/** What a restore needs to know about its recovery point, as drill state keeps it. */
+export interface RecoveryPointRef {
+  kind: RecoveryPointInfo['kind'];
+  id: string;
+  /** For a point in time: the instant restored to. */
+  createdAt?: string;
 }
 
 export interface Endpoint {
@@ -25,11 +47,18 @@ export interface Endpoint {
   port: number;
 }
 
-export interface InstanceInfo {
+/** A restored copy: a DB instance, or an Aurora cluster with the instance a drill adds to it. */
+export interface CopyInfo {
   id: string;
+  kind: 'instance' | 'cluster';
   phase: Phase;
   status: string;
   endpoint?: Endpoint;
+  /** The class the copy runs on, and the engine version it runs. */
+  instanceClass?: string;
+  engineVersion?: string;
+  /** When the backend says the copy came into being: restore time as the backend measured it. */
+  createdAt?: string;
   tags: Tags;
 }
 
@@ -42,40 +71,64 @@ export interface ConnectionInfo extends Endpoint {
 }
 
 /**
- * The databases a drill works on: snapshots a source, restores a copy, and deletes what it made.
- * Describe calls return `undefined` when the resource does not exist.
+ * The databases a drill works on: picks or makes a recovery point of a source, restores a copy
+ * from it, and deletes what it made. Describe calls return `undefined` when the resource does
+ * not exist. Calls about a copy or a snapshot take the target's source, which says what kind of
+ * resource it is (an instance's or a cluster's).
  */
 export interface DatabaseFleet {
-  createSnapshot(request: {
-    source: Target['source'];
-    snapshotId: string;
-    tags: Tags;
-  }): Promise<SnapshotInfo>;
-  describeSnapshot(snapshotId: string): Promise<SnapshotInfo | undefined>;
   /**
-   * Restores a snapshot to a new copy, made as `restore` says and from the settings of `source`
-   * where `restore` leaves them to it (subnet, security and parameter groups).
+   * Takes or picks the recovery point `recoveryPoint` names: a snapshot taken now is named
+   * `snapshotId` and tagged `tags`; a picked backup is only looked up, never tagged.
    */
-  restoreInstance(request: {
-    source: Target['source'];
-    restore: Target['restore'];
+  prepareRecoveryPoint(request: {
+    source: TargetSource;
+    recoveryPoint: RecoveryPoint;
     snapshotId: string;
-    instanceId: string;
     tags: Tags;
-  }): Promise<InstanceInfo>;
-  describeInstance(instanceId: string): Promise<InstanceInfo | undefined>;
-  deleteInstance(instanceId: string): Promise<void>;
-  deleteSnapshot(snapshotId: string): Promise<void>;
+  }): Promise<RecoveryPointInfo>;
+  /** The recovery point as it is now (a snapshot still being taken, logs not yet archived). */
+  describeRecoveryPoint(
+    point: RecoveryPointRef,
+    source: TargetSource,
+  ): Promise<RecoveryPointInfo | undefined>;
+  /**
+   * Restores a recovery point to a new copy, made as `restore` says and from the settings of
+   * `source` where `restore` leaves them to it (subnet, security and parameter groups).
+   */
+  restoreCopy(request: {
+    source: TargetSource;
+    restore: RestoreSettings;
+    recoveryPoint: RecoveryPointRef;
+    copyId: string;
+    tags: Tags;
+  }): Promise<CopyInfo>;
+  /**
+   * One poll of a copy on its way to ready: describes it and, once it is available but not yet
+   * usable, starts what it needs next (an Aurora cluster's instance, a managed master secret).
+   * Safe to repeat; acts only on a copy tagged as the drill's.
+   */
+  advanceCopy(request: {
+    copyId: string;
+    target: Target;
+    tags: Tags;
+  }): Promise<CopyInfo | undefined>;
+  describeCopy(copyId: string, source: TargetSource): Promise<CopyInfo | undefined>;
+  /** Deletes a copy, all of it (an Aurora cluster after its instance); gone already is done. */
+  deleteCopy(copyId: string, source: TargetSource): Promise<void>;
+  /** The drill's own snapshot, looked up by its id. */
+  describeSnapshot(snapshotId: string, source: TargetSource): Promise<SnapshotInfo | undefined>;
+  deleteSnapshot(snapshotId: string, source: TargetSource): Promise<void>;
   /**
    * The source's own backups (retention, latest restorable time, newest automated snapshot), for
    * backends that keep them; a local fleet has none and leaves this out.
    */
-  backupFacts?(source: Target['source']): Promise<BackupFacts>;
+  backupFacts?(source: TargetSource): Promise<BackupFacts>;
   /**
    * Credentials, address and TLS settings for a restored copy of `target`, resolved at the moment
    * of connecting and never stored.
    */
-  connectionFor(instance: InstanceInfo, target: Target): Promise<ConnectionInfo>;
+  connectionFor(copy: CopyInfo, target: Target): Promise<ConnectionInfo>;
 }
 
 /** Runs a target's checks against a restored copy. */

@@ -13,18 +13,35 @@ export interface DrillReport {
   drillId: string;
   startedAt: string;
   finishedAt: string;
-  snapshot: { id: string; createdAt: string | null; sizeBytes: number | null } | null;
-  instance: { id: string; endpoint: string | null } | null;
+  /** What the copy was restored from, as the target's recoveryPoint.mode chose it. */
+  restoredFrom: {
+    mode: string;
+    kind: 'snapshot' | 'point-in-time';
+    id: string;
+    sizeBytes: number | null;
+    /** The source's engine version the backup holds. */
+    engineVersion: string | null;
+  } | null;
+  /** The copy the checks ran on. */
+  copy: {
+    id: string;
+    kind: 'instance' | 'cluster';
+    endpoint: string | null;
+    instanceClass: string | null;
+    engineVersion: string | null;
+  } | null;
   timings: {
     /** Milliseconds per phase; null where the phase did not complete. */
     phases: Record<'snapshot' | 'restore' | 'verify' | 'teardown', number | null>;
-    /** Restore requested to restored copy available. */
+    /** Restore requested to restored copy available, as the drill saw it. */
     restoreMs: number | null;
+    /** Restore requested to the copy's creation time as the backend recorded it. */
+    backendRestoreMs: number | null;
     /** Drill start to checks finished. */
     timeToVerifiedMs: number | null;
     totalMs: number;
   };
-  /** The snapshot's point in time and how old it was when its copy was verified. */
+  /** The backup's point in time and how old it was when its copy was verified. */
   recoveryPoint: { at: string; ageMs: number | null } | null;
   /** The newest data the freshness checks found: the data loss window actually present. */
   dataFreshness: { newestDataAt: string; lagMs: number } | null;
@@ -109,12 +126,11 @@ function summaryOf(report: Omit<DrillReport, 'summary'>): string {
 
 /** Assembles the report of a finished (or stopped) drill from its state. */
 export function buildReport(state: DrillState, finishedAt: Date): DrillReport {
-  const { snapshot, instance, verification } = state;
+  const { recoveryPoint: point, copy, verification } = state;
   const checks = verification?.checks ?? [];
   const failure = stepFailure(state);
   const teardown = teardownOutcome(state);
-  const recoveryAt =
-    snapshot?.createdAt ?? (snapshot?.availableAt ? snapshot.requestedAt : undefined);
+  const recoveryAt = point?.createdAt ?? (point?.availableAt ? point.requestedAt : undefined);
   const freshest = checks
     .filter((c) => typeof c.metrics?.lagMs === 'number' && typeof c.metrics.newestAt === 'string')
     .sort((a, b) => Number(a.metrics?.lagMs) - Number(b.metrics?.lagMs))[0];
@@ -126,29 +142,33 @@ export function buildReport(state: DrillState, finishedAt: Date): DrillReport {
     drillId: state.drillId,
     startedAt: state.startedAt,
     finishedAt: finishedAt.toISOString(),
-    snapshot: snapshot
+    restoredFrom: point
       ? {
-          id: snapshot.id,
-          createdAt: snapshot.createdAt ?? null,
-          sizeBytes: snapshot.sizeBytes ?? null,
+          mode: state.target.recoveryPoint.mode,
+          kind: point.kind,
+          id: point.id,
+          sizeBytes: point.sizeBytes ?? null,
+          engineVersion: point.engineVersion ?? null,
         }
       : null,
-    instance: instance
+    copy: copy
       ? {
-          id: instance.id,
-          endpoint: instance.endpoint
-            ? `${instance.endpoint.host}:${instance.endpoint.port}`
-            : null,
+          id: copy.id,
+          kind: copy.kind,
+          endpoint: copy.endpoint ? `${copy.endpoint.host}:${copy.endpoint.port}` : null,
+          instanceClass: copy.instanceClass ?? null,
+          engineVersion: copy.engineVersion ?? null,
         }
       : null,
     timings: {
       phases: {
-        snapshot: between(snapshot?.requestedAt, snapshot?.availableAt),
-        restore: between(instance?.requestedAt, instance?.availableAt),
+        snapshot: between(point?.requestedAt, point?.availableAt),
+        restore: between(copy?.requestedAt, copy?.availableAt),
         verify: between(verification?.startedAt, verification?.finishedAt),
         teardown: between(state.teardown?.startedAt, state.teardown?.finishedAt),
       },
-      restoreMs: between(instance?.requestedAt, instance?.availableAt),
+      restoreMs: between(copy?.requestedAt, copy?.availableAt),
+      backendRestoreMs: copy?.availableAt ? between(copy.requestedAt, copy.createdAt) : null,
       timeToVerifiedMs: between(state.startedAt, verification?.finishedAt),
       totalMs: finishedAt.getTime() - Date.parse(state.startedAt),
     },
@@ -214,11 +234,13 @@ export function renderText(report: DrillReport): string {
     lines.push('');
   }
 
-  const { phases, restoreMs, timeToVerifiedMs, totalMs } = report.timings;
+  const { phases, restoreMs, backendRestoreMs, timeToVerifiedMs, totalMs } = report.timings;
   const show = (ms: number | null) => (ms === null ? 'n/a' : seconds(ms));
   lines.push('Timings');
   lines.push(`  snapshot          ${show(phases.snapshot)} (requested to available)`);
-  lines.push(`  restore           ${show(restoreMs)} (requested to available)`);
+  const measured =
+    backendRestoreMs === null ? '' : `; ${seconds(backendRestoreMs)} as RDS recorded it`;
+  lines.push(`  restore           ${show(restoreMs)} (requested to available${measured})`);
   lines.push(`  verify            ${show(phases.verify)}`);
   lines.push(`  teardown          ${show(phases.teardown)}`);
   lines.push(`  time to verified  ${show(timeToVerifiedMs)}`);
@@ -236,13 +258,18 @@ export function renderText(report: DrillReport): string {
       `Newest data     ${report.dataFreshness.newestDataAt}, ${seconds(report.dataFreshness.lagMs)} before the recovery point`,
     );
   }
-  if (report.snapshot) {
-    const size = report.snapshot.sizeBytes === null ? '' : ` (${bytes(report.snapshot.sizeBytes)})`;
-    lines.push(`Snapshot        ${report.snapshot.id}${size}`);
+  if (report.restoredFrom) {
+    const { mode, kind, id, sizeBytes, engineVersion } = report.restoredFrom;
+    const what = kind === 'snapshot' ? `snapshot ${id}` : `point in time of ${id}`;
+    const size = sizeBytes === null ? '' : `, ${bytes(sizeBytes)}`;
+    const version = engineVersion ? `, engine ${engineVersion}` : '';
+    lines.push(`Restored from   ${what} (${mode}${size}${version})`);
   }
-  if (report.instance) {
+  if (report.copy) {
+    const { id, kind, endpoint, instanceClass, engineVersion } = report.copy;
+    const details = [instanceClass, engineVersion && `engine ${engineVersion}`].filter(Boolean);
     lines.push(
-      `Restored copy   ${report.instance.id}${report.instance.endpoint ? ` at ${report.instance.endpoint}` : ''}`,
+      `Restored copy   ${kind} ${id}${endpoint ? ` at ${endpoint}` : ''}${details.length ? ` (${details.join(', ')})` : ''}`,
     );
   }
   lines.push(`Teardown        ${report.teardown.status}: ${report.teardown.message}`);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { targetSchema } from './config.ts';
 
 /** The names of the workflow's Task states, each bound to one step. */
@@ -23,7 +23,7 @@ export const checkResultSchema = z.object({
   message: z.string(),
   ms: z.number(),
   /** Measurements a report builds on, e.g. the newest timestamp a freshness check saw. */
-  metrics: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
+  metrics: z.optional(z.record(z.string(), z.union([z.number(), z.string()]))),
 });
 export type CheckResult = z.infer<typeof checkResultSchema>;
 
@@ -33,11 +33,11 @@ const resourceSchema = z.object({
   id: z.string(),
   status: z.string(),
   requestedAt: isoTime,
-  availableAt: isoTime.optional(),
+  availableAt: z.optional(isoTime),
 });
 
 /** What Step Functions' Catch puts under `failed.<State>`: the error name and its cause. */
-const caughtErrorSchema = z.object({ Error: z.string(), Cause: z.unknown().optional() });
+const caughtErrorSchema = z.object({ Error: z.string(), Cause: z.optional(z.unknown()) });
 
 /**
  * The drill record that flows through the workflow. Each step takes it and returns it extended;
@@ -46,41 +46,58 @@ const caughtErrorSchema = z.object({ Error: z.string(), Cause: z.unknown().optio
 export const drillStateSchema = z.object({
   target: targetSchema,
   /** Leave the restored copy running for investigation (local runs). */
-  keep: z.boolean().default(false),
+  keep: z._default(z.boolean(), false),
   drillId: z.string(),
   startedAt: isoTime,
-  snapshot: resourceSchema
-    .extend({ createdAt: isoTime.optional(), sizeBytes: z.number().optional() })
-    .optional(),
-  instance: resourceSchema
-    .extend({ endpoint: z.object({ host: z.string(), port: z.number() }).optional() })
-    .optional(),
+  /** The backup the drill restores, once taken or picked. */
+  recoveryPoint: z.optional(
+    z.extend(resourceSchema, {
+      kind: z.enum(['snapshot', 'point-in-time']),
+      /** The drill took it (a snapshot of its own, deleted at teardown). */
+      owned: z.boolean(),
+      /** The point in time its data is from. */
+      createdAt: z.optional(isoTime),
+      sizeBytes: z.optional(z.number()),
+      engineVersion: z.optional(z.string()),
+    }),
+  ),
+  /** The restored copy. */
+  copy: z.optional(
+    z.extend(resourceSchema, {
+      kind: z.enum(['instance', 'cluster']),
+      endpoint: z.optional(z.object({ host: z.string(), port: z.number() })),
+      instanceClass: z.optional(z.string()),
+      engineVersion: z.optional(z.string()),
+      /** When the backend says the copy came into being. */
+      createdAt: z.optional(isoTime),
+    }),
+  ),
   /** The current wait loop: is the resource ready, and how long to wait before asking again. */
-  wait: z
-    .object({ ready: z.boolean(), seconds: z.number().int().min(1), polls: z.number() })
-    .optional(),
-  verification: z
-    .object({ startedAt: isoTime, finishedAt: isoTime, checks: z.array(checkResultSchema) })
-    .optional(),
-  teardown: z
-    .object({
+  wait: z.optional(
+    z.object({ ready: z.boolean(), seconds: z.int().check(z.minimum(1)), polls: z.number() }),
+  ),
+  verification: z.optional(
+    z.object({ startedAt: isoTime, finishedAt: isoTime, checks: z.array(checkResultSchema) }),
+  ),
+  teardown: z.optional(
+    z.object({
       status: z.enum(['DONE', 'KEPT', 'ERROR']),
       startedAt: isoTime,
       finishedAt: isoTime,
       deleted: z.array(z.string()),
       message: z.string(),
-    })
-    .optional(),
+    }),
+  ),
   /** Errors caught by the workflow, keyed by the state that raised them. */
-  failed: z.record(z.string(), caughtErrorSchema).optional(),
-  verdict: z.enum(['PASS', 'FAIL', 'ERROR']).optional(),
-  summary: z.string().optional(),
+  failed: z.optional(z.record(z.string(), caughtErrorSchema)),
+  verdict: z.optional(z.enum(['PASS', 'FAIL', 'ERROR'])),
+  summary: z.optional(z.string()),
 });
 export type DrillState = z.infer<typeof drillStateSchema>;
 
 /** What starts an execution: the target to drill, as the schedule or the CLI passes it. */
 export const drillInputSchema = z.object({
   target: targetSchema,
-  keep: z.boolean().default(false),
+  keep: z._default(z.boolean(), false),
 });
 export type DrillInput = z.input<typeof drillInputSchema>;

@@ -7,13 +7,12 @@ import {
   RestoreTimeoutError,
   SnapshotFailedError,
   SnapshotTimeoutError,
-  TeardownPendingError,
 } from './errors.ts';
 import type {
   Clock,
+  CopyInfo,
   DatabaseFleet,
   DatabaseVerifier,
-  InstanceInfo,
   Notifier,
   SnapshotInfo,
   Tags,
@@ -28,6 +27,27 @@ export interface DrillDeps {
   notifier: Notifier;
   clock: Clock;
 }
+
+/**
+ * The fleet calls each step makes. A deployed function builds only these (so it bundles, and
+ * its IAM policy allows, nothing another step needs); a step is typed to reach for no more.
+ */
+export const fleetCalls = {
+  StartDrill: [],
+  TakeSnapshot: ['prepareRecoveryPoint'],
+  CheckSnapshot: ['describeRecoveryPoint'],
+  RestoreInstance: ['restoreCopy'],
+  CheckInstance: ['advanceCopy'],
+  Verify: ['describeCopy', 'connectionFor', 'backupFacts'],
+  TearDown: ['describeCopy', 'deleteCopy', 'describeSnapshot', 'deleteSnapshot'],
+  PublishReport: [],
+} as const satisfies Record<StepName, readonly (keyof DatabaseFleet)[]>;
+
+/** The part of the fleet a step uses. */
+export type FleetOf<S extends StepName> = Pick<DatabaseFleet, (typeof fleetCalls)[S][number]>;
+
+/** A step's deps: the fleet calls it makes, and the clock. */
+type StepDeps<S extends StepName> = { fleet: FleetOf<S>; clock: Clock };
 
 /** The tag that marks a resource as this drill's own; nothing without it is ever deleted. */
 export const DRILL_ID_TAG = 'restore-drill:drill-id';
@@ -81,7 +101,7 @@ interface Watched {
  * vanished or ran out of time. The next pause never runs past the deadline, so a timeout is
  * reported close to when it falls.
  */
-function assessPoll<I extends SnapshotInfo | InstanceInfo>(
+function assessPoll<I extends SnapshotInfo | CopyInfo>(
   state: DrillState,
   record: { id: string; requestedAt: string },
   info: I | undefined,
@@ -116,38 +136,44 @@ export async function startDrill(
   return { target, keep, drillId: drillIdFor(target.name, now), startedAt: now.toISOString() };
 }
 
-/** TakeSnapshot: asks for a snapshot of the source, tagged as this drill's. */
+/**
+ * TakeSnapshot: takes the drill's own snapshot of the source, or picks the backup the target's
+ * recoveryPoint names (the newest automated snapshot, a given one, a point in time).
+ */
 export async function takeSnapshot(
   state: DrillState,
-  { fleet, clock }: DrillDeps,
+  { fleet, clock }: StepDeps<'TakeSnapshot'>,
 ): Promise<DrillState> {
   const requestedAt = clock.now().toISOString();
-  const snapshot = await fleet.createSnapshot({
+  const point = await fleet.prepareRecoveryPoint({
     source: state.target.source,
+    recoveryPoint: state.target.recoveryPoint,
     snapshotId: state.drillId,
     tags: drillTags(state),
   });
+  if (point.owned) requireOwned(point, state);
+  const { kind, id, owned, status, createdAt, sizeBytes, engineVersion } = point;
   return {
     ...state,
-    snapshot: { id: snapshot.id, status: snapshot.status, requestedAt },
+    recoveryPoint: { kind, id, owned, status, requestedAt, createdAt, sizeBytes, engineVersion },
     wait: undefined,
   };
 }
 
-/** CheckSnapshot: is the snapshot available yet? Throws if it failed or took too long. */
+/** CheckSnapshot: is the recovery point ready yet? Throws if it failed or took too long. */
 export async function checkSnapshot(
   state: DrillState,
-  { fleet, clock }: DrillDeps,
+  { fleet, clock }: StepDeps<'CheckSnapshot'>,
 ): Promise<DrillState> {
-  const record = required(state.snapshot, 'snapshot');
-  const described = await fleet.describeSnapshot(record.id);
+  const record = required(state.recoveryPoint, 'recovery point');
+  const described = await fleet.describeRecoveryPoint(record, state.target.source);
   const now = clock.now();
   const { info, wait } = assessPoll(
     state,
     record,
     described,
     {
-      noun: 'snapshot',
+      noun: record.kind === 'snapshot' ? 'snapshot' : 'point in time of',
       limitMinutes: state.target.timeouts.snapshotMinutes,
       Failed: SnapshotFailedError,
       TimedOut: SnapshotTimeoutError,
@@ -156,64 +182,77 @@ export async function checkSnapshot(
   );
   return {
     ...state,
-    snapshot: {
+    recoveryPoint: {
       ...record,
       status: info.status,
-      createdAt: info.createdAt,
+      createdAt: info.createdAt ?? record.createdAt,
       sizeBytes: info.sizeBytes,
+      engineVersion: info.engineVersion ?? record.engineVersion,
       availableAt: wait.ready ? now.toISOString() : undefined,
     },
     wait,
   };
 }
 
-/** RestoreInstance: restores the drill's snapshot to a new, tagged instance. */
+/** RestoreInstance: restores the recovery point to a new, tagged copy. */
 export async function restoreInstance(
   state: DrillState,
-  { fleet, clock }: DrillDeps,
+  { fleet, clock }: StepDeps<'RestoreInstance'>,
 ): Promise<DrillState> {
-  const snapshot = required(state.snapshot, 'snapshot');
+  const { kind, id, createdAt } = required(state.recoveryPoint, 'recovery point');
   const requestedAt = clock.now().toISOString();
-  const instance = await fleet.restoreInstance({
+  const copy = await fleet.restoreCopy({
     source: state.target.source,
     restore: state.target.restore,
-    snapshotId: snapshot.id,
-    instanceId: state.drillId,
+    recoveryPoint: { kind, id, createdAt },
+    copyId: state.drillId,
     tags: drillTags(state),
   });
+  requireOwned(copy, state);
   return {
     ...state,
-    instance: { id: instance.id, status: instance.status, requestedAt },
+    copy: { id: copy.id, kind: copy.kind, status: copy.status, requestedAt },
     wait: undefined,
   };
 }
 
-/** CheckInstance: is the restored copy available yet? Throws if it failed or took too long. */
+/**
+ * CheckInstance: is the restored copy ready yet? Each poll lets the fleet take the copy's next
+ * step (an Aurora cluster's instance, a managed secret). Throws if it failed or took too long.
+ */
 export async function checkInstance(
   state: DrillState,
-  { fleet, clock }: DrillDeps,
+  { fleet, clock }: StepDeps<'CheckInstance'>,
 ): Promise<DrillState> {
-  const record = required(state.instance, 'instance');
-  const described = await fleet.describeInstance(record.id);
+  const record = required(state.copy, 'restored copy');
+  const described = await fleet.advanceCopy({
+    copyId: record.id,
+    target: state.target,
+    tags: drillTags(state),
+  });
   const now = clock.now();
   const { info, wait } = assessPoll(
     state,
     record,
     described,
     {
-      noun: 'restored instance',
+      noun: `restored ${record.kind}`,
       limitMinutes: state.target.timeouts.restoreMinutes,
       Failed: RestoreFailedError,
       TimedOut: RestoreTimeoutError,
     },
     now,
   );
+  const { endpoint, instanceClass, engineVersion, createdAt } = info;
   return {
     ...state,
-    instance: {
+    copy: {
       ...record,
       status: info.status,
-      endpoint: info.endpoint,
+      endpoint,
+      instanceClass,
+      engineVersion,
+      createdAt,
       availableAt: wait.ready ? now.toISOString() : undefined,
     },
     wait,
@@ -221,21 +260,21 @@ export async function checkInstance(
 }
 
 /**
- * Verify: runs the target's checks against the restored copy. It connects only to an instance
- * this drill created and tagged, so a drill can never run its checks against production.
+ * Verify: runs the target's checks against the restored copy. It connects only to a copy this
+ * drill created and tagged, so a drill can never run its checks against production.
  */
 export async function verify(
   state: DrillState,
-  { fleet, verifier, clock }: DrillDeps,
+  { fleet, verifier, clock }: StepDeps<'Verify'> & Pick<DrillDeps, 'verifier'>,
 ): Promise<DrillState> {
-  const record = required(state.instance, 'instance');
-  const snapshot = required(state.snapshot, 'snapshot');
+  const record = required(state.copy, 'restored copy');
+  const point = required(state.recoveryPoint, 'recovery point');
   const startedAt = clock.now().toISOString();
-  const info = await fleet.describeInstance(record.id);
-  if (!info) throw new RestoreFailedError(`restored instance ${record.id} no longer exists`);
-  const instance: InstanceInfo = requireOwned(info, state);
-  const connection = await fleet.connectionFor(instance, state.target);
-  const recoveryPoint = new Date(snapshot.createdAt ?? snapshot.requestedAt);
+  const info = await fleet.describeCopy(record.id, state.target.source);
+  if (!info) throw new RestoreFailedError(`restored ${record.kind} ${record.id} no longer exists`);
+  const copy = requireOwned(info, state);
+  const connection = await fleet.connectionFor(copy, state.target);
+  const recoveryPoint = new Date(point.createdAt ?? point.requestedAt);
   const checks = [
     ...(await verifier.verify(connection, state.target.checks, recoveryPoint)),
     ...(await sourceBackupHealth(state, { fleet, clock })),
@@ -252,7 +291,7 @@ export async function verify(
  */
 async function sourceBackupHealth(
   state: DrillState,
-  { fleet, clock }: Pick<DrillDeps, 'fleet' | 'clock'>,
+  { fleet, clock }: StepDeps<'Verify'>,
 ): Promise<CheckResult[]> {
   if (!fleet.backupFacts) return [];
   const started = clock.now().getTime();
@@ -269,37 +308,40 @@ async function sourceBackupHealth(
 }
 
 /**
- * TearDown: deletes the drill's restored instance, then its snapshot. It looks both up by the
+ * TearDown: deletes the drill's restored copy, then its own snapshot. It looks both up by the
  * drill's own identifier (so a step that failed half-way leaves nothing behind) and deletes only
- * what carries this drill's tag. A resource still being created cannot be deleted yet: that
- * throws TeardownPendingError, which the workflow retries.
+ * what carries this drill's tag; a backup the drill picked rather than took is never touched.
+ * A resource still being created cannot be deleted yet: that throws TeardownPendingError, which
+ * the workflow retries.
  */
 export async function tearDown(
   state: DrillState,
-  { fleet, clock }: DrillDeps,
+  { fleet, clock }: StepDeps<'TearDown'>,
 ): Promise<DrillState> {
+  const { source, recoveryPoint } = state.target;
   const startedAt = clock.now().toISOString();
   const deleted: string[] = [];
   let message = '';
 
-  const instance = await fleet.describeInstance(state.drillId);
+  const copy = await fleet.describeCopy(state.drillId, source);
   // Only a working copy is worth keeping for investigation; any other goes as usual.
-  const kept = state.keep && instance?.phase === 'available';
-  if (instance && kept) {
-    requireOwned(instance, state);
-    const at = instance.endpoint ? ` at ${instance.endpoint.host}:${instance.endpoint.port}` : '';
-    message = `restored copy ${instance.id} left running${at} (--keep)`;
-  } else if (instance) {
-    await deleteWhenPossible(requireOwned(instance, state), () =>
-      fleet.deleteInstance(instance.id),
-    );
-    deleted.push(`instance ${instance.id}`);
+  const kept = state.keep && copy?.phase === 'available';
+  if (copy && kept) {
+    requireOwned(copy, state);
+    const at = copy.endpoint ? ` at ${copy.endpoint.host}:${copy.endpoint.port}` : '';
+    message = `restored copy ${copy.id} left running${at} (--keep)`;
+  } else if (copy) {
+    await deleteWhenPossible(requireOwned(copy, state), () => fleet.deleteCopy(copy.id, source));
+    deleted.push(`${copy.kind} ${copy.id}`);
   }
 
-  const snapshot = await fleet.describeSnapshot(state.drillId);
+  const snapshot =
+    recoveryPoint.mode === 'new-snapshot'
+      ? await fleet.describeSnapshot(state.drillId, source)
+      : undefined;
   if (snapshot) {
     await deleteWhenPossible(requireOwned(snapshot, state), () =>
-      fleet.deleteSnapshot(snapshot.id),
+      fleet.deleteSnapshot(snapshot.id, source),
     );
     deleted.push(`snapshot ${snapshot.id}`);
   }
@@ -317,23 +359,21 @@ export async function tearDown(
   };
 }
 
+/**
+ * Deletes a resource unless it is on its way out already. One that cannot go yet (still being
+ * created) is the fleet's to say: it throws TeardownPendingError, and the workflow retries.
+ */
 async function deleteWhenPossible(
-  resource: SnapshotInfo | InstanceInfo,
+  resource: SnapshotInfo | CopyInfo,
   remove: () => Promise<void>,
 ): Promise<void> {
-  if (resource.phase === 'deleting') return;
-  if (resource.phase === 'pending') {
-    throw new TeardownPendingError(
-      `${resource.id} is ${resource.status}; it can be deleted once that ends`,
-    );
-  }
-  await remove();
+  if (resource.phase !== 'deleting') await remove();
 }
 
 /** PublishReport: builds the report, sends it, and leaves the verdict for the workflow's Choice. */
 export async function publishReport(
   state: DrillState,
-  { notifier, clock }: DrillDeps,
+  { notifier, clock }: Pick<DrillDeps, 'notifier' | 'clock'>,
 ): Promise<DrillState> {
   const report = buildReport(state, clock.now());
   await notifier.publish(report);

@@ -68,7 +68,7 @@ export async function runLocalDrill(
 export async function removeLeftovers(stateDir: string): Promise<string[]> {
   const fleet = new PgliteFleet(resolve(stateDir));
   const { instances, snapshots } = await fleet.leftovers();
-  for (const id of instances) await fleet.deleteInstance(id);
+  for (const id of instances) await fleet.deleteCopy(id);
   for (const id of snapshots) await fleet.deleteSnapshot(id);
   return [...instances.map((id) => `instance ${id}`), ...snapshots.map((id) => `snapshot ${id}`)];
 }

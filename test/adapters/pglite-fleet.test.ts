@@ -21,14 +21,19 @@ const DEAD_PID = 2 ** 22 + 1;
 describe('PgliteFleet', () => {
   it('refuses identifiers that are not RDS-style names, so none can point outside its store', async () => {
     const fleet = new PgliteFleet(work.dir);
-    await expect(fleet.deleteInstance('../../etc')).rejects.toBeInstanceOf(ForeignResourceError);
+    await expect(fleet.deleteCopy('../../etc')).rejects.toBeInstanceOf(ForeignResourceError);
     await expect(fleet.deleteSnapshot('a/b')).rejects.toBeInstanceOf(ForeignResourceError);
   });
 
   it('reports a snapshot whose source is not a PGlite data directory as failed to start', async () => {
     const fleet = new PgliteFleet(work.dir);
     await expect(
-      fleet.createSnapshot({ source: { dataDir: work.dir }, snapshotId: 'drill-x', tags: {} }),
+      fleet.prepareRecoveryPoint({
+        source: { dataDir: work.dir },
+        recoveryPoint: { mode: 'new-snapshot' },
+        snapshotId: 'drill-x',
+        tags: {},
+      }),
     ).rejects.toThrow(/is not a PGlite data directory/);
   });
 
@@ -79,8 +84,9 @@ describe('PgliteFleet', () => {
     await mkdir(notPglite, { recursive: true });
     await writeFile(join(notPglite, 'PG_VERSION'), '18');
     const tags = { [DRILL_ID_TAG]: 'drill-broken' };
-    await fleet.createSnapshot({
+    await fleet.prepareRecoveryPoint({
       source: { dataDir: notPglite },
+      recoveryPoint: { mode: 'new-snapshot' },
       snapshotId: 'drill-broken',
       tags,
     });
@@ -101,7 +107,12 @@ describe('PgliteFleet', () => {
     );
     const before = await digest(source);
     const fleet = new PgliteFleet(join(work.dir, 'untouched'));
-    await fleet.createSnapshot({ source: { dataDir: source }, snapshotId: 'drill-s', tags: {} });
+    await fleet.prepareRecoveryPoint({
+      source: { dataDir: source },
+      recoveryPoint: { mode: 'new-snapshot' },
+      snapshotId: 'drill-s',
+      tags: {},
+    });
     let info = await fleet.describeSnapshot('drill-s');
     for (let i = 0; info?.phase === 'pending' && i < 600; i++) {
       await new Promise((r) => setTimeout(r, 50));

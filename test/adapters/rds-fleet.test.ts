@@ -1,13 +1,25 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import {
+  AddTagsToResourceCommand,
+  CreateDBClusterSnapshotCommand,
+  CreateDBInstanceCommand,
   CreateDBSnapshotCommand,
+  DeleteDBClusterCommand,
+  DeleteDBClusterSnapshotCommand,
   DeleteDBInstanceCommand,
   DeleteDBSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
+  ModifyDBClusterCommand,
+  ModifyDBInstanceCommand,
   RDSClient,
   RDSServiceException,
+  RestoreDBClusterFromSnapshotCommand,
+  RestoreDBClusterToPointInTimeCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
+  RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -44,17 +56,41 @@ const sourceInstance = {
   DeletionProtection: true,
   TagList: [{ Key: 'env', Value: 'production' }],
 };
+const backedUpSource = {
+  ...sourceInstance,
+  EngineVersion: '15.8',
+  BackupRetentionPeriod: 7,
+  LatestRestorableTime: new Date('2026-11-23T02:55:00Z'),
+};
 
-const fleet = () =>
+/** The drill's fleet, its clock at `now` (03:00 on the drill night unless told). */
+const fleet = (now = new Date('2026-11-23T03:00:00Z')) =>
   new RdsFleet(
     new RDSClient({ region: 'eu-west-1' }),
     new SecretsManagerClient({ region: 'eu-west-1' }),
+    { now: () => now },
   );
+const SHARED = 'arn:aws:rds:eu-west-1:210987654321:snapshot:orders-weekly';
+const MANAGED = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234-AbCdEf';
+const automated = (id: string, at: string) => ({
+  DBSnapshotIdentifier: id,
+  SnapshotType: 'automated',
+  Status: 'available',
+  SnapshotCreateTime: new Date(at),
+  EngineVersion: '15.8',
+});
 const restoreRequest = (restore = target.restore) => ({
   source: SOURCE,
   restore,
-  snapshotId: DRILL,
-  instanceId: DRILL,
+  recoveryPoint: { kind: 'snapshot' as const, id: DRILL },
+  copyId: DRILL,
+  tags: TAGS,
+});
+const NEW_SNAPSHOT = { mode: 'new-snapshot' } as const;
+const snapshotRequest = (snapshotId = DRILL) => ({
+  source: SOURCE,
+  recoveryPoint: NEW_SNAPSHOT,
+  snapshotId,
   tags: TAGS,
 });
 
@@ -74,14 +110,21 @@ describe('RdsFleet', () => {
         DBSnapshot: { DBSnapshotIdentifier: DRILL, Status: 'creating', TagList: TAG_LIST },
       });
 
-      const info = await fleet().createSnapshot({ source: SOURCE, snapshotId: DRILL, tags: TAGS });
+      const info = await fleet().prepareRecoveryPoint(snapshotRequest());
 
       expect(rds).toHaveReceivedCommandExactlyOnceWith(CreateDBSnapshotCommand, {
         DBInstanceIdentifier: 'orders-prod',
         DBSnapshotIdentifier: DRILL,
         Tags: TAG_LIST,
       });
-      expect(info).toMatchObject({ id: DRILL, phase: 'pending', status: 'creating', tags: TAGS });
+      expect(info).toMatchObject({
+        kind: 'snapshot',
+        owned: true,
+        id: DRILL,
+        phase: 'pending',
+        status: 'creating',
+        tags: TAGS,
+      });
     });
 
     it('carries on when a retried create finds its own snapshot', async () => {
@@ -90,7 +133,7 @@ describe('RdsFleet', () => {
         DBSnapshots: [{ DBSnapshotIdentifier: DRILL, Status: 'creating', TagList: TAG_LIST }],
       });
 
-      const info = await fleet().createSnapshot({ source: SOURCE, snapshotId: DRILL, tags: TAGS });
+      const info = await fleet().prepareRecoveryPoint(snapshotRequest());
 
       expect(info.phase).toBe('pending');
     });
@@ -101,9 +144,9 @@ describe('RdsFleet', () => {
         DBSnapshots: [{ DBSnapshotIdentifier: DRILL, Status: 'available', TagList: [] }],
       });
 
-      await expect(
-        fleet().createSnapshot({ source: SOURCE, snapshotId: DRILL, tags: TAGS }),
-      ).rejects.toMatchObject({ name: 'ForeignResourceError' });
+      await expect(fleet().prepareRecoveryPoint(snapshotRequest())).rejects.toMatchObject({
+        name: 'ForeignResourceError',
+      });
     });
 
     it('reports status, capture time and size, and nothing for a snapshot that is gone', async () => {
@@ -124,7 +167,7 @@ describe('RdsFleet', () => {
         .on(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'gone' })
         .rejects(fault('DBSnapshotNotFoundFault'));
 
-      expect(await fleet().describeSnapshot(DRILL)).toEqual({
+      expect(await fleet().describeSnapshot(DRILL, SOURCE)).toEqual({
         id: DRILL,
         phase: 'available',
         status: 'available',
@@ -132,7 +175,7 @@ describe('RdsFleet', () => {
         sizeBytes: 20 * 1024 ** 3,
         tags: TAGS,
       });
-      expect(await fleet().describeSnapshot('gone')).toBeUndefined();
+      expect(await fleet().describeSnapshot('gone', SOURCE)).toBeUndefined();
     });
 
     it.each([
@@ -143,7 +186,7 @@ describe('RdsFleet', () => {
       rds.on(CreateDBSnapshotCommand).rejects(fault(name));
 
       const error = await fleet()
-        .createSnapshot({ source: SOURCE, snapshotId: DRILL, tags: TAGS })
+        .prepareRecoveryPoint(snapshotRequest())
         .catch((e: unknown) => e);
 
       expect(error).toMatchObject({
@@ -154,7 +197,7 @@ describe('RdsFleet', () => {
 
     it('refuses to name a snapshot after its source', async () => {
       await expect(
-        fleet().createSnapshot({ source: SOURCE, snapshotId: 'orders-prod', tags: TAGS }),
+        fleet().prepareRecoveryPoint(snapshotRequest('orders-prod')),
       ).rejects.toMatchObject({ name: 'ForeignResourceError' });
       expect(rds).not.toHaveReceivedCommand(CreateDBSnapshotCommand);
     });
@@ -173,7 +216,7 @@ describe('RdsFleet', () => {
         },
       });
 
-      const info = await fleet().restoreInstance(restoreRequest());
+      const info = await fleet().restoreCopy(restoreRequest());
 
       expect(rds).toHaveReceivedCommandExactlyOnceWith(RestoreDBInstanceFromDBSnapshotCommand, {
         DBInstanceIdentifier: DRILL,
@@ -190,7 +233,7 @@ describe('RdsFleet', () => {
         CopyTagsToSnapshot: false,
         Tags: TAG_LIST,
       });
-      expect(info).toMatchObject({ id: DRILL, phase: 'pending', tags: TAGS });
+      expect(info).toMatchObject({ id: DRILL, kind: 'instance', phase: 'pending', tags: TAGS });
     });
 
     it('uses the configured class, subnet group, security groups and groups instead', async () => {
@@ -205,7 +248,7 @@ describe('RdsFleet', () => {
         optionGroup: 'drill-options',
       };
 
-      await fleet().restoreInstance(restoreRequest(restore));
+      await fleet().restoreCopy(restoreRequest(restore));
 
       expect(rds).toHaveReceivedCommandWith(RestoreDBInstanceFromDBSnapshotCommand, {
         DBInstanceClass: 'db.t4g.small',
@@ -213,6 +256,34 @@ describe('RdsFleet', () => {
         VpcSecurityGroupIds: ['sg-0123456789abcdef0'],
         DBParameterGroupName: 'drill-params',
         OptionGroupName: 'drill-options',
+      });
+    });
+
+    it('adds the security groups a deployment gives to the source or configured ones, in its subnet group', async () => {
+      rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [sourceInstance] });
+      rds.on(RestoreDBInstanceFromDBSnapshotCommand).resolves({ DBInstance: {} });
+      const deployed = new RdsFleet(new RDSClient({ region: 'eu-west-1' }), undefined, undefined, {
+        copySubnetGroup: 'drill-subnets',
+        copySecurityGroupIds: ['sg-0cccccccccccccccc'],
+      });
+
+      await deployed.restoreCopy(restoreRequest());
+      await deployed.restoreCopy(
+        restoreRequest({
+          ...target.restore,
+          securityGroupIds: ['sg-0123456789abcdef0'],
+          subnetGroup: 'own',
+        }),
+      );
+
+      const [first, second] = rds.commandCalls(RestoreDBInstanceFromDBSnapshotCommand);
+      expect(first?.args[0].input).toMatchObject({
+        DBSubnetGroupName: 'drill-subnets',
+        VpcSecurityGroupIds: ['sg-0aaaaaaaaaaaaaaaa', 'sg-0cccccccccccccccc'],
+      });
+      expect(second?.args[0].input).toMatchObject({
+        DBSubnetGroupName: 'own',
+        VpcSecurityGroupIds: ['sg-0123456789abcdef0', 'sg-0cccccccccccccccc'],
       });
     });
 
@@ -227,12 +298,12 @@ describe('RdsFleet', () => {
         ],
       });
 
-      expect((await fleet().restoreInstance(restoreRequest())).phase).toBe('pending');
+      expect((await fleet().restoreCopy(restoreRequest())).phase).toBe('pending');
 
       rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: DRILL }).resolves({
         DBInstances: [{ DBInstanceIdentifier: DRILL, DBInstanceStatus: 'available', TagList: [] }],
       });
-      await expect(fleet().restoreInstance(restoreRequest())).rejects.toMatchObject({
+      await expect(fleet().restoreCopy(restoreRequest())).rejects.toMatchObject({
         name: 'ForeignResourceError',
       });
     });
@@ -250,7 +321,7 @@ describe('RdsFleet', () => {
       rds.on(RestoreDBInstanceFromDBSnapshotCommand).rejects(fault(name));
 
       const error = await fleet()
-        .restoreInstance(restoreRequest())
+        .restoreCopy(restoreRequest())
         .catch((e: unknown) => e);
 
       expect(error).toMatchObject({
@@ -278,13 +349,18 @@ describe('RdsFleet', () => {
             DBInstanceIdentifier: DRILL,
             DBInstanceStatus: status,
             Endpoint: { Address: 'copy.abc.eu-west-1.rds.amazonaws.com', Port: 5432 },
+            DBInstanceClass: 'db.t4g.micro',
+            EngineVersion: '15.8',
             TagList: TAG_LIST,
           },
         ],
       });
 
-      expect(await fleet().describeInstance(DRILL)).toEqual({
+      expect(await fleet().describeCopy(DRILL, SOURCE)).toEqual({
         id: DRILL,
+        kind: 'instance',
+        instanceClass: 'db.t4g.micro',
+        engineVersion: '15.8',
         phase,
         status,
         endpoint: { host: 'copy.abc.eu-west-1.rds.amazonaws.com', port: 5432 },
@@ -307,8 +383,8 @@ describe('RdsFleet', () => {
       });
       const drillFleet = fleet();
 
-      await drillFleet.deleteInstance(DRILL);
-      await drillFleet.deleteSnapshot(DRILL);
+      await drillFleet.deleteCopy(DRILL, SOURCE);
+      await drillFleet.deleteSnapshot(DRILL, SOURCE);
 
       expect(rds).toHaveReceivedCommandExactlyOnceWith(DeleteDBInstanceCommand, {
         DBInstanceIdentifier: DRILL,
@@ -330,10 +406,10 @@ describe('RdsFleet', () => {
         ],
       });
 
-      await expect(fleet().deleteInstance(DRILL)).rejects.toMatchObject({
+      await expect(fleet().deleteCopy(DRILL, SOURCE)).rejects.toMatchObject({
         name: 'ForeignResourceError',
       });
-      await expect(fleet().deleteSnapshot(DRILL)).rejects.toMatchObject({
+      await expect(fleet().deleteSnapshot(DRILL, SOURCE)).rejects.toMatchObject({
         name: 'ForeignResourceError',
       });
       expect(rds).not.toHaveReceivedCommand(DeleteDBInstanceCommand);
@@ -345,7 +421,7 @@ describe('RdsFleet', () => {
         DBInstances: [{ ...ownCopy, TagList: [{ Key: DRILL_ID_TAG, Value: 'drill-other' }] }],
       });
 
-      await expect(fleet().deleteInstance(DRILL)).rejects.toMatchObject({
+      await expect(fleet().deleteCopy(DRILL, SOURCE)).rejects.toMatchObject({
         name: 'ForeignResourceError',
       });
       expect(rds).not.toHaveReceivedCommand(DeleteDBInstanceCommand);
@@ -359,9 +435,9 @@ describe('RdsFleet', () => {
       });
       rds.on(CreateDBSnapshotCommand).resolves({ DBSnapshot: {} });
       const drillFleet = fleet();
-      await drillFleet.createSnapshot({ source: SOURCE, snapshotId: DRILL, tags: TAGS });
+      await drillFleet.prepareRecoveryPoint(snapshotRequest());
 
-      await expect(drillFleet.deleteInstance('orders-prod')).rejects.toMatchObject({
+      await expect(drillFleet.deleteCopy('orders-prod', SOURCE)).rejects.toMatchObject({
         name: 'ForeignResourceError',
         message: expect.stringContaining("it is the drill's source"),
       });
@@ -375,8 +451,8 @@ describe('RdsFleet', () => {
       });
       rds.on(DeleteDBSnapshotCommand).rejects(fault('DBSnapshotNotFoundFault'));
 
-      await expect(fleet().deleteInstance(DRILL)).resolves.toBeUndefined();
-      await expect(fleet().deleteSnapshot(DRILL)).resolves.toBeUndefined();
+      await expect(fleet().deleteCopy(DRILL, SOURCE)).resolves.toBeUndefined();
+      await expect(fleet().deleteSnapshot(DRILL, SOURCE)).resolves.toBeUndefined();
       expect(rds).not.toHaveReceivedCommand(DeleteDBInstanceCommand);
     });
 
@@ -384,7 +460,7 @@ describe('RdsFleet', () => {
       rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [ownCopy] });
       rds.on(DeleteDBInstanceCommand).rejects(fault('InvalidDBInstanceStateFault'));
 
-      await expect(fleet().deleteInstance(DRILL)).rejects.toMatchObject({
+      await expect(fleet().deleteCopy(DRILL, SOURCE)).rejects.toMatchObject({
         name: 'TeardownPendingError',
       });
     });
@@ -421,12 +497,588 @@ describe('RdsFleet', () => {
     });
   });
 
+  describe('recovery points a drill picks', () => {
+    const pick = (recoveryPoint: object, now?: Date) =>
+      fleet(now).prepareRecoveryPoint({
+        source: SOURCE,
+        recoveryPoint: recoveryPoint as never,
+        snapshotId: DRILL,
+        tags: TAGS,
+      });
+
+    it('latest-automated: the newest available automated snapshot, never tagged or owned', async () => {
+      rds.on(DescribeDBSnapshotsCommand).resolves({
+        DBSnapshots: [
+          automated('rds:orders-prod-2026-11-21-05-00', '2026-11-21T05:00:00Z'),
+          automated('rds:orders-prod-2026-11-22-05-00', '2026-11-22T05:00:00Z'),
+          { ...automated('rds:orders-prod-now', '2026-11-23T02:59:00Z'), Status: 'creating' },
+        ],
+      });
+
+      const point = await pick({ mode: 'latest-automated' });
+
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(DescribeDBSnapshotsCommand, {
+        DBInstanceIdentifier: 'orders-prod',
+        SnapshotType: 'automated',
+      });
+      expect(point).toMatchObject({
+        kind: 'snapshot',
+        owned: false,
+        id: 'rds:orders-prod-2026-11-22-05-00',
+        phase: 'available',
+        createdAt: '2026-11-22T05:00:00.000Z',
+        engineVersion: '15.8',
+      });
+      expect(rds).not.toHaveReceivedCommand(CreateDBSnapshotCommand);
+      expect(rds).not.toHaveReceivedCommand(AddTagsToResourceCommand);
+    });
+
+    it('latest-automated: says to turn backups on when there is none', async () => {
+      rds.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [] });
+
+      await expect(pick({ mode: 'latest-automated' })).rejects.toMatchObject({
+        name: 'SnapshotFailedError',
+        message: expect.stringContaining('turn automated backups on'),
+      });
+    });
+
+    it.each([
+      ['drill-source-weekly', { DBSnapshotIdentifier: 'drill-source-weekly' }],
+      [
+        'rds:orders-prod-2026-11-22-05-00',
+        { DBSnapshotIdentifier: 'rds:orders-prod-2026-11-22-05-00', SnapshotType: 'automated' },
+      ],
+      [SHARED, { DBSnapshotIdentifier: SHARED, IncludeShared: true }],
+    ])('snapshot: looks %s up as RDS needs it, and never owns it', async (id, lookup) => {
+      rds.on(DescribeDBSnapshotsCommand).resolves({
+        DBSnapshots: [automated(id, '2026-11-20T00:00:00Z')],
+      });
+
+      const point = await pick({ mode: 'snapshot', id });
+
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(DescribeDBSnapshotsCommand, lookup);
+      expect(point).toMatchObject({ kind: 'snapshot', owned: false, id, phase: 'available' });
+    });
+
+    it('snapshot: says what to check when the named snapshot is not there', async () => {
+      rds.on(DescribeDBSnapshotsCommand).rejects(fault('DBSnapshotNotFoundFault'));
+
+      await expect(pick({ mode: 'snapshot', id: SHARED })).rejects.toMatchObject({
+        name: 'SnapshotFailedError',
+        message: expect.stringContaining('shared with this account'),
+      });
+    });
+
+    it('point-in-time latest: the latest restorable time, ready at once', async () => {
+      rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [backedUpSource] });
+
+      const point = await pick({ mode: 'point-in-time', at: 'latest' });
+
+      expect(point).toMatchObject({
+        kind: 'point-in-time',
+        owned: false,
+        id: 'orders-prod',
+        phase: 'available',
+        createdAt: '2026-11-23T02:55:00.000Z',
+        engineVersion: '15.8',
+      });
+    });
+
+    it('point-in-time at a time the logs have not reached: waits for them', async () => {
+      rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [backedUpSource] });
+
+      const point = await pick({ mode: 'point-in-time', at: '2026-11-23T02:58:00Z' });
+
+      expect(point).toMatchObject({ phase: 'pending', createdAt: '2026-11-23T02:58:00.000Z' });
+      expect(point.status).toContain('waiting for the logs');
+    });
+
+    it.each([
+      ['2026-11-23T04:00:00Z', /in the future/],
+      ['2026-11-01T00:00:00Z', /before the earliest restorable time/],
+    ])('point-in-time at %s is refused before anything is made', async (at, message) => {
+      rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [backedUpSource] });
+
+      await expect(pick({ mode: 'point-in-time', at })).rejects.toMatchObject({
+        name: 'SnapshotFailedError',
+        message: expect.stringMatching(message),
+      });
+    });
+
+    it('point-in-time of a source without automated backups says so', async () => {
+      rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [sourceInstance] });
+
+      await expect(pick({ mode: 'point-in-time', at: 'latest' })).rejects.toThrow(
+        /no point-in-time recovery \(automated backups are off\)/,
+      );
+    });
+
+    it('restores a point in time with the source groups named, forced safe', async () => {
+      rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [backedUpSource] });
+      rds.on(RestoreDBInstanceToPointInTimeCommand).resolves({ DBInstance: {} });
+
+      await fleet().restoreCopy({
+        ...restoreRequest(),
+        recoveryPoint: {
+          kind: 'point-in-time',
+          id: 'orders-prod',
+          createdAt: '2026-11-23T02:55:00.000Z',
+        },
+      });
+
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(RestoreDBInstanceToPointInTimeCommand, {
+        SourceDBInstanceIdentifier: 'orders-prod',
+        TargetDBInstanceIdentifier: DRILL,
+        RestoreTime: new Date('2026-11-23T02:55:00.000Z'),
+        DBInstanceClass: 'db.t4g.micro',
+        DBSubnetGroupName: 'prod-subnets',
+        VpcSecurityGroupIds: ['sg-0aaaaaaaaaaaaaaaa'],
+        DBParameterGroupName: 'prod-pg15',
+        OptionGroupName: 'default:postgres-15',
+        PubliclyAccessible: false,
+        MultiAZ: false,
+        DeletionProtection: false,
+        BackupRetentionPeriod: 0,
+        CopyTagsToSnapshot: false,
+        Tags: TAG_LIST,
+      });
+    });
+
+    it.each(['rds:orders-prod-2026-11-22-05-00', SHARED])(
+      'never deletes a snapshot it did not take (%s)',
+      async (id) => {
+        rds.on(DescribeDBSnapshotsCommand).resolves({
+          DBSnapshots: [
+            {
+              ...automated(id, '2026-11-22T05:00:00Z'),
+              TagList: [{ Key: DRILL_ID_TAG, Value: id }],
+            },
+          ],
+        });
+
+        await expect(fleet().deleteSnapshot(id, SOURCE)).rejects.toMatchObject({
+          name: 'ForeignResourceError',
+        });
+        expect(rds).not.toHaveReceivedCommand(DeleteDBSnapshotCommand);
+      },
+    );
+  });
+
+  describe('managed credentials', () => {
+    const available = (secret?: object) => ({
+      DBInstances: [
+        {
+          DBInstanceIdentifier: DRILL,
+          DBInstanceStatus: 'available',
+          Endpoint: { Address: 'copy.abc.eu-west-1.rds.amazonaws.com', Port: 5432 },
+          TagList: TAG_LIST,
+          ...(secret && { MasterUserSecret: secret }),
+        },
+      ],
+    });
+    const advance = (t = target) => fleet().advanceCopy({ copyId: DRILL, target: t, tags: TAGS });
+
+    it('turns on an RDS-managed master secret once the copy is available, then waits for it', async () => {
+      rds.on(DescribeDBInstancesCommand).resolves(available());
+      rds.on(ModifyDBInstanceCommand).resolves({});
+
+      expect(await advance()).toMatchObject({
+        phase: 'pending',
+        status: expect.stringContaining('managed master secret'),
+      });
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(ModifyDBInstanceCommand, {
+        DBInstanceIdentifier: DRILL,
+        ManageMasterUserPassword: true,
+        ApplyImmediately: true,
+      });
+
+      rds
+        .on(DescribeDBInstancesCommand)
+        .resolves(available({ SecretArn: MANAGED, SecretStatus: 'creating' }));
+      expect(await advance()).toMatchObject({
+        phase: 'pending',
+        status: 'RDS-managed master secret creating',
+      });
+
+      rds
+        .on(DescribeDBInstancesCommand)
+        .resolves(available({ SecretArn: MANAGED, SecretStatus: 'active' }));
+      expect(await advance()).toMatchObject({ phase: 'available' });
+      expect(rds).toHaveReceivedCommandTimes(ModifyDBInstanceCommand, 1);
+    });
+
+    it('fails fast on an impaired secret, and asks again later when RDS is busy', async () => {
+      rds
+        .on(DescribeDBInstancesCommand)
+        .resolves(available({ SecretArn: MANAGED, SecretStatus: 'impaired' }));
+      expect(await advance()).toMatchObject({ phase: 'failed' });
+
+      rds.on(DescribeDBInstancesCommand).resolves(available());
+      rds.on(ModifyDBInstanceCommand).rejects(fault('InvalidDBInstanceStateFault'));
+      expect(await advance()).toMatchObject({ phase: 'pending' });
+    });
+
+    it('leaves the copy as it is with a given secret', async () => {
+      rds.on(DescribeDBInstancesCommand).resolves(available());
+      const given = targetSchema.parse({
+        ...target,
+        restore: { credentials: { secretArn: `${MANAGED}-given` } },
+      });
+
+      expect(await advance(given)).toMatchObject({ phase: 'available' });
+      expect(rds).not.toHaveReceivedCommand(ModifyDBInstanceCommand);
+    });
+
+    it('never changes a copy that is not tagged as the drill', async () => {
+      rds.on(DescribeDBInstancesCommand).resolves({
+        DBInstances: [
+          { ...available().DBInstances[0], TagList: [{ Key: 'env', Value: 'production' }] },
+        ],
+      });
+
+      await expect(advance()).rejects.toMatchObject({ name: 'ForeignResourceError' });
+      expect(rds).not.toHaveReceivedCommand(ModifyDBInstanceCommand);
+    });
+  });
+
+  describe('Aurora clusters', () => {
+    const CLUSTER = { cluster: 'orders-aurora' };
+    const aurora = targetSchema.parse({
+      name: 'orders',
+      engine: 'aurora-postgresql',
+      source: CLUSTER,
+    });
+    const sourceCluster = {
+      DBClusterIdentifier: 'orders-aurora',
+      Status: 'available',
+      Engine: 'aurora-postgresql',
+      EngineVersion: '16.4',
+      DBSubnetGroup: 'aurora-subnets',
+      VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0bbbbbbbbbbbbbbbb' }],
+      DBClusterParameterGroup: 'aurora-pg16',
+      DBClusterMembers: [{ DBInstanceIdentifier: 'orders-aurora-1', IsClusterWriter: true }],
+      BackupRetentionPeriod: 7,
+      LatestRestorableTime: new Date('2026-11-23T02:55:00Z'),
+      EarliestRestorableTime: new Date('2026-11-16T03:00:00Z'),
+      DeletionProtection: true,
+      TagList: [{ Key: 'env', Value: 'production' }],
+    };
+    const copyCluster = (Status: string, extra: object = {}) => ({
+      DBClusterIdentifier: DRILL,
+      Status,
+      Engine: 'aurora-postgresql',
+      EngineVersion: '16.4',
+      TagList: TAG_LIST,
+      ...extra,
+    });
+    const copyInstance = (DBInstanceStatus: string) => ({
+      DBInstanceIdentifier: DRILL,
+      DBClusterIdentifier: DRILL,
+      DBInstanceStatus,
+      DBInstanceClass: 'db.t4g.medium',
+      EngineVersion: '16.4',
+      Endpoint: { Address: 'copy.cluster-abc.eu-west-1.rds.amazonaws.com', Port: 5432 },
+      InstanceCreateTime: new Date('2026-11-23T03:20:00Z'),
+      TagList: TAG_LIST,
+    });
+    const clusterFleet = () => fleet();
+
+    it('takes a cluster snapshot of the source, tagged as the drill', async () => {
+      rds.on(CreateDBClusterSnapshotCommand).resolves({
+        DBClusterSnapshot: { DBClusterSnapshotIdentifier: DRILL, Status: 'creating' },
+      });
+
+      const point = await clusterFleet().prepareRecoveryPoint({
+        source: CLUSTER,
+        recoveryPoint: NEW_SNAPSHOT,
+        snapshotId: DRILL,
+        tags: TAGS,
+      });
+
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(CreateDBClusterSnapshotCommand, {
+        DBClusterIdentifier: 'orders-aurora',
+        DBClusterSnapshotIdentifier: DRILL,
+        Tags: TAG_LIST,
+      });
+      expect(point).toMatchObject({ kind: 'snapshot', owned: true, id: DRILL, phase: 'pending' });
+    });
+
+    it('restores a cluster with the source network and cluster parameter group, forced safe', async () => {
+      rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [sourceCluster] });
+      rds.on(RestoreDBClusterFromSnapshotCommand).resolves({});
+
+      const copy = await clusterFleet().restoreCopy({
+        source: CLUSTER,
+        restore: aurora.restore,
+        recoveryPoint: { kind: 'snapshot', id: DRILL },
+        copyId: DRILL,
+        tags: TAGS,
+      });
+
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(RestoreDBClusterFromSnapshotCommand, {
+        DBClusterIdentifier: DRILL,
+        SnapshotIdentifier: DRILL,
+        Engine: 'aurora-postgresql',
+        DBSubnetGroupName: 'aurora-subnets',
+        VpcSecurityGroupIds: ['sg-0bbbbbbbbbbbbbbbb'],
+        DBClusterParameterGroupName: 'aurora-pg16',
+        DeletionProtection: false,
+        CopyTagsToSnapshot: false,
+        Tags: TAG_LIST,
+      });
+      expect(copy).toMatchObject({ kind: 'cluster', id: DRILL, phase: 'pending' });
+    });
+
+    it('restores a point in time as a full copy, never a clone sharing the source pages', async () => {
+      rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [sourceCluster] });
+      rds.on(RestoreDBClusterToPointInTimeCommand).resolves({});
+
+      await clusterFleet().restoreCopy({
+        source: CLUSTER,
+        restore: aurora.restore,
+        recoveryPoint: {
+          kind: 'point-in-time',
+          id: 'orders-aurora',
+          createdAt: '2026-11-23T02:55:00.000Z',
+        },
+        copyId: DRILL,
+        tags: TAGS,
+      });
+
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(RestoreDBClusterToPointInTimeCommand, {
+        DBClusterIdentifier: DRILL,
+        SourceDBClusterIdentifier: 'orders-aurora',
+        RestoreToTime: new Date('2026-11-23T02:55:00.000Z'),
+        RestoreType: 'full-copy',
+        DBSubnetGroupName: 'aurora-subnets',
+        VpcSecurityGroupIds: ['sg-0bbbbbbbbbbbbbbbb'],
+        DBClusterParameterGroupName: 'aurora-pg16',
+        DeletionProtection: false,
+        CopyTagsToSnapshot: false,
+        Tags: TAG_LIST,
+      });
+    });
+
+    it('adds an instance to the restored cluster once it is available, on the Aurora default class', async () => {
+      rds
+        .on(DescribeDBClustersCommand, { DBClusterIdentifier: DRILL })
+        .resolves({ DBClusters: [copyCluster('available')] });
+      rds
+        .on(DescribeDBClustersCommand, { DBClusterIdentifier: 'orders-aurora' })
+        .resolves({ DBClusters: [sourceCluster] });
+      rds
+        .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: DRILL })
+        .rejects(fault('DBInstanceNotFoundFault'));
+      rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-aurora-1' }).resolves({
+        DBInstances: [
+          {
+            DBInstanceIdentifier: 'orders-aurora-1',
+            DBParameterGroups: [{ DBParameterGroupName: 'aurora-pg16-instance' }],
+          },
+        ],
+      });
+      rds.on(CreateDBInstanceCommand).resolves({});
+
+      const copy = await clusterFleet().advanceCopy({ copyId: DRILL, target: aurora, tags: TAGS });
+
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(CreateDBInstanceCommand, {
+        DBInstanceIdentifier: DRILL,
+        DBClusterIdentifier: DRILL,
+        Engine: 'aurora-postgresql',
+        DBInstanceClass: 'db.t4g.medium',
+        DBParameterGroupName: 'aurora-pg16-instance',
+        PubliclyAccessible: false,
+        Tags: TAG_LIST,
+      });
+      expect(copy).toMatchObject({ kind: 'cluster', phase: 'pending' });
+    });
+
+    it('waits for the cluster, then its instance, then turns on the cluster managed secret', async () => {
+      const advance = () =>
+        clusterFleet().advanceCopy({ copyId: DRILL, target: aurora, tags: TAGS });
+      rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [copyCluster('creating')] });
+      rds.on(DescribeDBInstancesCommand).rejects(fault('DBInstanceNotFoundFault'));
+      expect(await advance()).toMatchObject({ phase: 'pending', status: 'cluster creating' });
+      expect(rds).not.toHaveReceivedCommand(CreateDBInstanceCommand);
+
+      rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [copyCluster('available')] });
+      rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [copyInstance('creating')] });
+      expect(await advance()).toMatchObject({
+        phase: 'pending',
+        status: 'cluster available, instance creating',
+      });
+
+      rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [copyInstance('available')] });
+      rds.on(ModifyDBClusterCommand).resolves({});
+      expect(await advance()).toMatchObject({ phase: 'pending' });
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(ModifyDBClusterCommand, {
+        DBClusterIdentifier: DRILL,
+        ManageMasterUserPassword: true,
+        ApplyImmediately: true,
+      });
+
+      rds.on(DescribeDBClustersCommand).resolves({
+        DBClusters: [
+          copyCluster('available', {
+            MasterUserSecret: { SecretArn: MANAGED, SecretStatus: 'active' },
+          }),
+        ],
+      });
+      expect(await advance()).toEqual({
+        id: DRILL,
+        kind: 'cluster',
+        phase: 'available',
+        status: 'cluster available, instance available',
+        endpoint: { host: 'copy.cluster-abc.eu-west-1.rds.amazonaws.com', port: 5432 },
+        instanceClass: 'db.t4g.medium',
+        engineVersion: '16.4',
+        createdAt: '2026-11-23T03:20:00.000Z',
+        tags: TAGS,
+      });
+    });
+
+    it('deletes the instance first, then the cluster once the instance is gone, then its snapshot', async () => {
+      const drillFleet = clusterFleet();
+      rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [copyCluster('available')] });
+      rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [copyInstance('available')] });
+
+      await expect(drillFleet.deleteCopy(DRILL, CLUSTER)).rejects.toMatchObject({
+        name: 'TeardownPendingError',
+      });
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(DeleteDBInstanceCommand, {
+        DBInstanceIdentifier: DRILL,
+      });
+      expect(rds).not.toHaveReceivedCommand(DeleteDBClusterCommand);
+
+      rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [copyInstance('deleting')] });
+      await expect(drillFleet.deleteCopy(DRILL, CLUSTER)).rejects.toMatchObject({
+        name: 'TeardownPendingError',
+      });
+      expect(rds).toHaveReceivedCommandTimes(DeleteDBInstanceCommand, 1);
+
+      rds.on(DescribeDBInstancesCommand).rejects(fault('DBInstanceNotFoundFault'));
+      await drillFleet.deleteCopy(DRILL, CLUSTER);
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(DeleteDBClusterCommand, {
+        DBClusterIdentifier: DRILL,
+        SkipFinalSnapshot: true,
+        DeleteAutomatedBackups: true,
+      });
+
+      rds.on(DescribeDBClusterSnapshotsCommand).resolves({
+        DBClusterSnapshots: [
+          {
+            DBClusterSnapshotIdentifier: DRILL,
+            Status: 'available',
+            SnapshotType: 'manual',
+            TagList: TAG_LIST,
+          },
+        ],
+      });
+      await drillFleet.deleteSnapshot(DRILL, CLUSTER);
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(DeleteDBClusterSnapshotCommand, {
+        DBClusterSnapshotIdentifier: DRILL,
+      });
+    });
+
+    it('deletes a cluster whose restore failed, and waits for one still being created', async () => {
+      rds.on(DescribeDBInstancesCommand).rejects(fault('DBInstanceNotFoundFault'));
+      rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [copyCluster('creating')] });
+      await expect(clusterFleet().deleteCopy(DRILL, CLUSTER)).rejects.toMatchObject({
+        name: 'TeardownPendingError',
+      });
+
+      rds
+        .on(DescribeDBClustersCommand)
+        .resolves({ DBClusters: [copyCluster('inaccessible-encryption-credentials')] });
+      await clusterFleet().deleteCopy(DRILL, CLUSTER);
+      expect(rds).toHaveReceivedCommandTimes(DeleteDBClusterCommand, 1);
+    });
+
+    it('never deletes a cluster or instance without the drill tag, nor the source cluster', async () => {
+      rds.on(DescribeDBInstancesCommand).rejects(fault('DBInstanceNotFoundFault'));
+      rds.on(DescribeDBClustersCommand).resolves({
+        DBClusters: [copyCluster('available', { TagList: [{ Key: 'env', Value: 'production' }] })],
+      });
+      await expect(clusterFleet().deleteCopy(DRILL, CLUSTER)).rejects.toMatchObject({
+        name: 'ForeignResourceError',
+      });
+
+      rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [copyCluster('available')] });
+      rds.on(DescribeDBInstancesCommand).resolves({
+        DBInstances: [{ ...copyInstance('available'), TagList: [] }],
+      });
+      await expect(clusterFleet().deleteCopy(DRILL, CLUSTER)).rejects.toMatchObject({
+        name: 'ForeignResourceError',
+      });
+
+      const drillFleet = clusterFleet();
+      rds.on(CreateDBClusterSnapshotCommand).resolves({});
+      await drillFleet.prepareRecoveryPoint({
+        source: CLUSTER,
+        recoveryPoint: NEW_SNAPSHOT,
+        snapshotId: DRILL,
+        tags: TAGS,
+      });
+      await expect(drillFleet.deleteCopy('orders-aurora', CLUSTER)).rejects.toMatchObject({
+        name: 'ForeignResourceError',
+      });
+      expect(rds).not.toHaveReceivedCommand(DeleteDBClusterCommand);
+      expect(rds).not.toHaveReceivedCommand(DeleteDBInstanceCommand);
+    });
+
+    it('reads the cluster backups: retention, latest restorable time, newest automated cluster snapshot', async () => {
+      rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [sourceCluster] });
+      rds.on(DescribeDBClusterSnapshotsCommand).resolves({
+        DBClusterSnapshots: [
+          {
+            DBClusterSnapshotIdentifier: 'rds:orders-aurora-2026-11-22',
+            Status: 'available',
+            SnapshotCreateTime: new Date('2026-11-22T05:00:00Z'),
+          },
+        ],
+      });
+
+      expect(await clusterFleet().backupFacts(CLUSTER)).toEqual({
+        retentionDays: 7,
+        latestRestorableAt: '2026-11-23T02:55:00.000Z',
+        newestAutomatedSnapshotAt: '2026-11-22T05:00:00.000Z',
+      });
+      expect(rds).toHaveReceivedCommandWith(DescribeDBClusterSnapshotsCommand, {
+        DBClusterIdentifier: 'orders-aurora',
+        SnapshotType: 'automated',
+      });
+    });
+
+    it.each([
+      ['DBClusterQuotaExceededFault', /DB cluster quota/],
+      ['InsufficientDBClusterCapacityFault', /no capacity/],
+      ['KMSKeyNotAccessibleFault', /cannot use the KMS key/],
+      ['InvalidRestoreFault', /cannot be restored/],
+    ])('turns %s into a RestoreFailedError on-call can act on', async (name, message) => {
+      rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [sourceCluster] });
+      rds.on(RestoreDBClusterFromSnapshotCommand).rejects(fault(name));
+
+      await expect(
+        clusterFleet().restoreCopy({
+          source: CLUSTER,
+          restore: aurora.restore,
+          recoveryPoint: { kind: 'snapshot', id: DRILL },
+          copyId: DRILL,
+          tags: TAGS,
+        }),
+      ).rejects.toMatchObject({
+        name: 'RestoreFailedError',
+        message: expect.stringMatching(message),
+      });
+    });
+  });
+
   describe('connecting to the copy', () => {
     const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:drill-orders-AbCdEf';
-    const MANAGED = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234-AbCdEf';
     const PASSWORD = 'correct horse battery staple';
     const copy = {
       id: DRILL,
+      kind: 'instance' as const,
       phase: 'available' as const,
       status: 'available',
       endpoint: { host: 'copy.abc.eu-west-1.rds.amazonaws.com', port: 5432 },

@@ -76,6 +76,7 @@ describe('Verify with a fleet that reports backups', () => {
     const state = passingState();
     fleet.instances.set(state.drillId, {
       id: state.drillId,
+      kind: 'instance',
       phase: 'available',
       status: 'available',
       endpoint: { host: 'copy.internal', port: 5432 },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '#core/config.ts';
+import { copyInstanceClass, parseConfig } from '#core/config.ts';
 import { ConfigError } from '#core/errors.ts';
 
 const valid = {
@@ -95,7 +95,6 @@ describe('parseConfig for Amazon RDS targets', () => {
 
     expect(target?.recoveryPoint).toEqual({ mode: 'new-snapshot' });
     expect(target?.restore).toEqual({
-      instanceClass: 'db.t4g.micro',
       parameterGroup: 'source',
       optionGroup: 'source',
       tls: { mode: 'verify-full' },
@@ -105,6 +104,17 @@ describe('parseConfig for Amazon RDS targets', () => {
       maxRestorableLagMinutes: 60,
       maxAutomatedSnapshotAgeHours: 26,
     });
+  });
+
+  it('runs a copy on the smallest class its engine takes, unless the target names one', () => {
+    const [instance] = parseConfig(rdsTarget({})).targets;
+    const [aurora] = parseConfig(
+      rdsTarget({ engine: 'aurora-postgresql', source: { cluster: 'orders-aurora' } }),
+    ).targets;
+    const [named] = parseConfig(rdsTarget({ restore: { instanceClass: 'db.r6g.large' } })).targets;
+    expect(instance && copyInstanceClass(instance.restore, instance.engine)).toBe('db.t4g.micro');
+    expect(aurora && copyInstanceClass(aurora.restore, aurora.engine)).toBe('db.t4g.medium');
+    expect(named && copyInstanceClass(named.restore, named.engine)).toBe('db.r6g.large');
   });
 
   it('accepts every recovery-point mode and explicit restore settings', () => {

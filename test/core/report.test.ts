@@ -16,7 +16,9 @@ function finished(checks: CheckResult[], extra: Partial<DrillState> = {}): Drill
     keep: false,
     drillId: 'drill-orders-20261123t0300-ab12',
     startedAt: t(0),
-    snapshot: {
+    recoveryPoint: {
+      kind: 'snapshot',
+      owned: true,
       id: 'drill-orders-20261123t0300-ab12',
       status: 'available',
       requestedAt: t(1),
@@ -24,8 +26,9 @@ function finished(checks: CheckResult[], extra: Partial<DrillState> = {}): Drill
       createdAt: t(2),
       sizeBytes: 5 << 20,
     },
-    instance: {
+    copy: {
       id: 'drill-orders-20261123t0300-ab12',
+      kind: 'instance',
       status: 'available',
       requestedAt: t(62),
       availableAt: t(662),

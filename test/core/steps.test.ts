@@ -69,7 +69,13 @@ describe('checkSnapshot', () => {
     const fleet = new FakeFleet({ snapshots: [snapshotInfo(base.drillId, { phase: 'pending' })] });
     const state = {
       ...base,
-      snapshot: { id: base.drillId, status: 'creating', requestedAt: base.startedAt },
+      recoveryPoint: {
+        kind: 'snapshot' as const,
+        owned: true,
+        id: base.drillId,
+        status: 'creating',
+        requestedAt: base.startedAt,
+      },
     };
     const next = await checkSnapshot(state, depsWith(fleet));
     expect(next.wait).toEqual({ ready: false, seconds: 15, polls: 1 });
@@ -78,7 +84,16 @@ describe('checkSnapshot', () => {
   it('gives up when the time limit has passed', async () => {
     const fleet = new FakeFleet({ snapshots: [snapshotInfo(base.drillId, { phase: 'pending' })] });
     const requestedAt = '2026-11-23T01:00:00.000Z'; // two hours before the clock, limit 60 min
-    const state = { ...base, snapshot: { id: base.drillId, status: 'creating', requestedAt } };
+    const state = {
+      ...base,
+      recoveryPoint: {
+        kind: 'snapshot' as const,
+        owned: true,
+        id: base.drillId,
+        status: 'creating',
+        requestedAt,
+      },
+    };
     await expect(checkSnapshot(state, depsWith(fleet))).rejects.toBeInstanceOf(
       SnapshotTimeoutError,
     );
@@ -92,8 +107,19 @@ describe('verify', () => {
     const deps = depsWith(fleet);
     const state = {
       ...base,
-      snapshot: { id: base.drillId, status: 'available', requestedAt: base.startedAt },
-      instance: { id: base.drillId, status: 'available', requestedAt: base.startedAt },
+      recoveryPoint: {
+        kind: 'snapshot' as const,
+        owned: true,
+        id: base.drillId,
+        status: 'available',
+        requestedAt: base.startedAt,
+      },
+      copy: {
+        kind: 'instance' as const,
+        id: base.drillId,
+        status: 'available',
+        requestedAt: base.startedAt,
+      },
     };
     await expect(verify(state, deps)).rejects.toBeInstanceOf(ForeignResourceError);
     expect(deps.verifier.connections).toEqual([]);

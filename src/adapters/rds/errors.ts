@@ -23,6 +23,20 @@ const remedies: Record<string, (call: RdsCall, message: string) => string> = {
     `${subject} was not found: check the identifier and the region the drill runs in`,
   DBSnapshotNotFoundFault: ({ subject }) =>
     `${subject} was not found: check the snapshot id, its region, and that it is shared with this account`,
+  DBClusterSnapshotNotFoundFault: ({ subject }) =>
+    `${subject} was not found: check the snapshot id, its region, and that it is shared with this account`,
+  DBClusterQuotaExceededFault: () =>
+    'the DB cluster quota of the region is used up: the drill needs one cluster slot while it runs; raise the quota or free a slot',
+  InsufficientDBClusterCapacityFault: () =>
+    'RDS has no capacity for the restored cluster right now: choose another restore.instanceClass or let the next drill retry',
+  InvalidRestoreFault: ({ subject }, message) =>
+    `${subject} cannot be restored with these settings (${message}): check restore.instanceClass, the subnet group and the engine version`,
+  PointInTimeRestoreNotEnabledFault: ({ subject }) =>
+    `${subject} has no point-in-time recovery: turn automated backups on, or drill a snapshot`,
+  InvalidDBClusterStateFault: ({ subject }, message) =>
+    `${subject} is not in a state that allows this yet (${message})`,
+  InvalidDBClusterSnapshotStateFault: ({ subject }, message) =>
+    `${subject} is not in a state that allows this yet (${message})`,
   SnapshotQuotaExceededFault: () =>
     'the manual DB snapshot quota of the region is used up: delete old manual snapshots or ask AWS for a higher quota',
   InstanceQuotaExceededFault: () =>
