@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,17 @@ beforeAll(async () => {
 afterAll(() => work.remove());
 
 describe('restore-drill as a process', () => {
+  it('prints its help as plain text, even to a terminal-less pipe with colours allowed', () => {
+    const { CI, TEST, NO_COLOR, TERM, ...env } = process.env;
+    const { status, stdout } = spawnSync(process.execPath, [bin, 'run', '--help'], {
+      env: { ...env, FORCE_COLOR: '1' },
+      encoding: 'utf8',
+    });
+    expect(status).toBe(0);
+    expect(stdout).toContain('--state-dir=<DIR>');
+    expect(stdout).not.toContain(String.fromCharCode(27));
+  });
+
   it('with --keep, serves the restored copy until interrupted, then removes it', async () => {
     const stateDir = join(work.dir, 'state');
     const child = spawn(
