@@ -1,5 +1,6 @@
 import { stripVTControlCharacters } from 'node:util';
 import { renderUsage, runCommand } from 'citty';
+import { awsProblem } from '#adapters/aws/problems.ts';
 import { ConfigError } from '#core/errors.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { type CliCommand, checkCommandLine, EXIT, type Io } from './command.ts';
@@ -101,7 +102,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.stderr('Run "restore-drill --help" for usage.');
       return EXIT.USAGE;
     }
-    io.stderr(`restore-drill: ${(error as Error).message}`);
+    // AWS refusing the caller's set-up (credentials, region, endpoint, IAM) is an ERROR too,
+    // said in one line that names what to fix.
+    io.stderr(`restore-drill: ${awsProblem(error) ?? (error as Error).message}`);
     return EXIT.ERROR;
   }
 }
