@@ -74,6 +74,12 @@ export function checkCommandLine(argv: string[], command: CliCommand, path: stri
   for (const [name, value] of Object.entries(parsed.values)) {
     if (value === '') throw new ConfigError(`--${name} needs a value`);
   }
+  for (const [name, def] of Object.entries(args)) {
+    if (def.type !== 'positional' && def.required && parsed.values[name] === undefined) {
+      const hint = def.type === 'boolean' ? '' : ` ${def.valueHint ?? 'VALUE'}`;
+      throw new ConfigError(`${path} needs --${name}${hint}`);
+    }
+  }
   const extra = parsed.positionals.slice(positionals.length);
   if (extra.length) {
     throw new ConfigError(`unexpected argument "${extra.join(' ')}" for ${path}`);

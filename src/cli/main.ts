@@ -17,6 +17,9 @@ type LazyCommands = Record<string, () => Promise<CliCommand>>;
 /** Each subcommand's module is loaded only when that subcommand (or the overall help) asks. */
 const subCommands: LazyCommands = {
   run: () => import('./run.ts').then((m) => m.default),
+  start: () => import('./start.ts').then((m) => m.default),
+  status: () => import('./status.ts').then((m) => m.default),
+  history: () => import('./history.ts').then((m) => m.default),
 };
 
 const root: CliCommand = {
@@ -30,9 +33,15 @@ const root: CliCommand = {
   restore-drill run --local                       a drill of a demo database, no AWS account
   restore-drill run --local --config drills.json  the local targets of a configuration
   restore-drill run --config rds.json             Amazon RDS targets, drilled from here
+  restore-drill start --target orders --wait      a drill on the deployed stack, followed
+  restore-drill history --target orders           its recent drills and their verdicts
+
+start, status and history work on a deployed stack (--stack, default restore-drill),
+with the AWS SDK's own settings: AWS_PROFILE or other credentials, AWS_REGION, AWS_ENDPOINT_URL.
 
 Exit codes: 0 PASS, 1 FAIL (a check failed), 2 usage or configuration error (nothing ran),
-            3 ERROR (the drill could not complete), 130 interrupted (Ctrl-C)`,
+            3 ERROR (the drill could not complete, or AWS refused the request),
+            130 interrupted (Ctrl-C)`,
 };
 
 const helpFlags = new Set(['--help', '-h']);
@@ -92,7 +101,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       return EXIT.PASS;
     }
     if (command.subCommands) throw new ConfigError(missingCommand(command, path, rest[0]));
-    checkCommandLine(rest, command, path.join(' '));
+    checkCommandLine(rest, command, path.slice(1).join(' '));
     const exit = { code: EXIT.ERROR as number };
     await runCommand(command, { rawArgs: rest, data: { io, exit } });
     return exit.code;

@@ -20,7 +20,12 @@ function modulesLoadedBy(...argv: string[]): { status: number | null; modules: s
 }
 
 /** What a command line that only prints help or refuses a flag must never pay for. */
-const heavy = /@electric-sql\/pglite|aws-local-stepfunctions|@aws-sdk\/|\/node_modules\/pg\/|zod/;
+const heavy = /@electric-sql\/pglite|aws-local-stepfunctions|@aws-sdk\/|\/node_modules\/pg\//;
+
+const commandModules = ['run', 'start', 'status', 'history'];
+/** The modules of the CLI's commands that a process loaded. */
+const commandsIn = (modules: string[]) =>
+  commandModules.filter((name) => modules.some((m) => m.endsWith(`/src/cli/${name}.ts`)));
 
 describe('what the CLI loads', () => {
   it.each([
@@ -30,9 +35,30 @@ describe('what the CLI loads', () => {
     [['run', '--local', '--bogus'], 2],
     [['run', '--local', '--state-dir', ''], 2],
     [['drill'], 2],
-  ])('loads no database engine, workflow interpreter, AWS client or zod for %j', (argv, exit) => {
+    [['start', '--help'], 0],
+    [['start'], 2],
+    [['start', '--target', 'Orders!'], 2],
+    [['status', 'not-an-arn'], 2],
+    [['history', '--limit', '0'], 2],
+  ])('loads no database engine, workflow interpreter, AWS client or pg for %j', (argv, exit) => {
     const { status, modules } = modulesLoadedBy(...argv);
     expect(status).toBe(exit);
     expect(modules.filter((m) => heavy.test(m))).toEqual([]);
   });
+
+  it.each([
+    [['run', '--help'], ['run']],
+    [['start', '--help'], ['start']],
+    [['status', '--help'], ['status']],
+    [['history', '--limit', '0'], ['history']],
+  ])('loads the module of the command %j names, and no other command', (argv, loaded) => {
+    expect(commandsIn(modulesLoadedBy(...argv).modules)).toEqual(loaded);
+  });
+
+  it.each([['--help'], ['run', '--help'], ['start', '--help']])(
+    'prints %j without loading the configuration schema (zod)',
+    (...argv) => {
+      expect(modulesLoadedBy(...argv).modules.filter((m) => m.includes('/zod/'))).toEqual([]);
+    },
+  );
 });

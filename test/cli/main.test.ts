@@ -17,7 +17,9 @@ describe('restore-drill help and version', () => {
     const { code, stdout, stderr } = await cli('--help');
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    expect(stdout).toMatch(/^ {2}run {4}Run a restore drill now, from this machine$/m);
+    for (const command of ['run', 'start', 'status', 'history']) {
+      expect(stdout).toMatch(new RegExp(`^ +${command} {4}\\S`, 'm'));
+    }
     expect(stdout).toContain('Exit codes: 0 PASS, 1 FAIL');
     expect(stdout).not.toContain(ansi);
     expect(stdout.split('\n').filter((line) => line !== line.trimEnd())).toEqual([]);
@@ -49,8 +51,8 @@ describe('restore-drill with words it does not know', () => {
   it.each([
     [[], 'missing command'],
     [['drill'], 'unknown command "drill"'],
-    [['--local', 'run'], '--local comes after a command (run)'],
-    [['run', 'now', '--local'], 'unexpected argument "now" for restore-drill run'],
+    [['--local', 'run'], '--local comes after a command (run, start, status, history)'],
+    [['run', 'now', '--local'], 'unexpected argument "now" for run'],
     [['run', '--local=yes'], "Option '--local' does not take an argument"],
     [['run', '--local', '--target'], "Option '--target <value>' argument missing"],
     [['run', '--local', '--target='], '--target needs a value'],
