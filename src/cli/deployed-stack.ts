@@ -1,4 +1,5 @@
 import { stateMachineArnPattern } from '#adapters/aws/arns.ts';
+import type { ConfigLocation } from '#adapters/config-store/s3.ts';
 import { ConfigError } from '#core/errors.ts';
 
 /** The stack `sam deploy` creates unless told otherwise. */
@@ -22,6 +23,25 @@ export const stateMachineArgs = {
     type: 'string',
     valueHint: 'ARN',
     description: 'the drill state machine itself, without asking CloudFormation',
+  },
+} as const;
+
+/** How the config commands find the configuration object. */
+export const configStoreArgs = {
+  stack: {
+    type: 'string',
+    valueHint: 'NAME',
+    description: `the deployed stack, whose ConfigBucket and ConfigKey outputs name the object (default ${DEFAULT_STACK})`,
+  },
+  bucket: {
+    type: 'string',
+    valueHint: 'NAME',
+    description: 'the configuration bucket itself, without asking CloudFormation',
+  },
+  key: {
+    type: 'string',
+    valueHint: 'KEY',
+    description: 'the object key in --bucket (default restore-drill/config.json)',
   },
 } as const;
 
@@ -55,4 +75,34 @@ export async function stateMachineArnOf(flags: {
     await cloudFormation(),
   );
   return StateMachineArn;
+}
+
+/** The config commands' flags name one place: a stack, or a bucket (and key). */
+export function checkConfigStoreFlags(flags: { stack?: string; bucket?: string; key?: string }) {
+  if (flags.bucket !== undefined && flags.stack !== undefined) {
+    throw new ConfigError('give --stack or --bucket, not both');
+  }
+  if (flags.key !== undefined && flags.bucket === undefined) {
+    throw new ConfigError('--key goes with --bucket');
+  }
+}
+
+/** The configuration object: --bucket (and --key) as given, or the stack's outputs. */
+export async function configLocationOf(flags: {
+  stack?: string;
+  bucket?: string;
+  key?: string;
+}): Promise<ConfigLocation> {
+  checkConfigStoreFlags(flags);
+  if (flags.bucket !== undefined) {
+    const { DEFAULT_CONFIG_KEY } = await import('#adapters/config-store/s3.ts');
+    return { bucket: flags.bucket, key: flags.key ?? DEFAULT_CONFIG_KEY };
+  }
+  const { readStackOutputs } = await import('#adapters/aws/stack-outputs.ts');
+  const { ConfigBucket, ConfigKey } = await readStackOutputs(
+    flags.stack ?? DEFAULT_STACK,
+    ['ConfigBucket', 'ConfigKey'],
+    await cloudFormation(),
+  );
+  return { bucket: ConfigBucket, key: ConfigKey };
 }

@@ -20,6 +20,7 @@ const subCommands: LazyCommands = {
   start: () => import('./start.ts').then((m) => m.default),
   status: () => import('./status.ts').then((m) => m.default),
   history: () => import('./history.ts').then((m) => m.default),
+  config: () => import('./config.ts').then((m) => m.default),
 };
 
 const root: CliCommand = {
@@ -33,10 +34,11 @@ const root: CliCommand = {
   restore-drill run --local                       a drill of a demo database, no AWS account
   restore-drill run --local --config drills.json  the local targets of a configuration
   restore-drill run --config rds.json             Amazon RDS targets, drilled from here
+  restore-drill config push rds.json              the deployed stack's configuration
   restore-drill start --target orders --wait      a drill on the deployed stack, followed
   restore-drill history --target orders           its recent drills and their verdicts
 
-start, status and history work on a deployed stack (--stack, default restore-drill),
+start, status, history and config work on a deployed stack (--stack, default restore-drill),
 with the AWS SDK's own settings: AWS_PROFILE or other credentials, AWS_REGION, AWS_ENDPOINT_URL.
 
 Exit codes: 0 PASS, 1 FAIL (a check failed), 2 usage or configuration error (nothing ran),

@@ -22,7 +22,15 @@ function modulesLoadedBy(...argv: string[]): { status: number | null; modules: s
 /** What a command line that only prints help or refuses a flag must never pay for. */
 const heavy = /@electric-sql\/pglite|aws-local-stepfunctions|@aws-sdk\/|\/node_modules\/pg\//;
 
-const commandModules = ['run', 'start', 'status', 'history'];
+const commandModules = [
+  'run',
+  'start',
+  'status',
+  'history',
+  'config',
+  'config-push',
+  'config-show',
+];
 /** The modules of the CLI's commands that a process loaded. */
 const commandsIn = (modules: string[]) =>
   commandModules.filter((name) => modules.some((m) => m.endsWith(`/src/cli/${name}.ts`)));
@@ -40,6 +48,8 @@ describe('what the CLI loads', () => {
     [['start', '--target', 'Orders!'], 2],
     [['status', 'not-an-arn'], 2],
     [['history', '--limit', '0'], 2],
+    [['config', 'push', '--help'], 0],
+    [['config', 'show', '--version', '1', '--versions'], 2],
   ])('loads no database engine, workflow interpreter, AWS client or pg for %j', (argv, exit) => {
     const { status, modules } = modulesLoadedBy(...argv);
     expect(status).toBe(exit);
@@ -51,11 +61,19 @@ describe('what the CLI loads', () => {
     [['start', '--help'], ['start']],
     [['status', '--help'], ['status']],
     [['history', '--limit', '0'], ['history']],
+    [
+      ['config', 'push', '--help'],
+      ['config', 'config-push'],
+    ],
+    [
+      ['config', 'show', '--versions', '--version', 'x'],
+      ['config', 'config-show'],
+    ],
   ])('loads the module of the command %j names, and no other command', (argv, loaded) => {
     expect(commandsIn(modulesLoadedBy(...argv).modules)).toEqual(loaded);
   });
 
-  it.each([['--help'], ['run', '--help'], ['start', '--help']])(
+  it.each([['--help'], ['run', '--help'], ['start', '--help'], ['config', 'push', '--help']])(
     'prints %j without loading the configuration schema (zod)',
     (...argv) => {
       expect(modulesLoadedBy(...argv).modules.filter((m) => m.includes('/zod/'))).toEqual([]);

@@ -17,7 +17,7 @@ describe('restore-drill help and version', () => {
     const { code, stdout, stderr } = await cli('--help');
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    for (const command of ['run', 'start', 'status', 'history']) {
+    for (const command of ['run', 'start', 'status', 'history', 'config']) {
       expect(stdout).toMatch(new RegExp(`^ +${command} {4}\\S`, 'm'));
     }
     expect(stdout).toContain('Exit codes: 0 PASS, 1 FAIL');
@@ -51,7 +51,7 @@ describe('restore-drill with words it does not know', () => {
   it.each([
     [[], 'missing command'],
     [['drill'], 'unknown command "drill"'],
-    [['--local', 'run'], '--local comes after a command (run, start, status, history)'],
+    [['--local', 'run'], '--local comes after a command (run, start, status, history, config)'],
     [['run', 'now', '--local'], 'unexpected argument "now" for run'],
     [['run', '--local=yes'], "Option '--local' does not take an argument"],
     [['run', '--local', '--target'], "Option '--target <value>' argument missing"],
