@@ -173,12 +173,6 @@ describe('the CLI with bad input', () => {
       /target orders has an Amazon RDS source .*run it without --local/,
     );
     expect((await run('--target', 'local')).stderr).toMatch(/drill it with --local/);
-    expect((await run('--target', 'aurora')).stderr).toMatch(
-      /Aurora cluster: this build drills RDS DB instances only/,
-    );
-    expect((await run('--target', 'pitr')).stderr).toMatch(
-      /point-in-time is not supported by this build yet/,
-    );
     const kept = await run('--target', 'orders', '--keep');
     expect(kept.code).toBe(2);
     expect(kept.stderr).toMatch(/--keep is for local runs only/);

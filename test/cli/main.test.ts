@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { main } from '#cli/main.ts';
+import packageJson from '../../package.json' with { type: 'json' };
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+/** The start of a terminal colour sequence. */
+const ansi = String.fromCharCode(27);
+
+describe('restore-drill help and version', () => {
+  it('lists the commands and the exit codes, as plain text', async () => {
+    const { code, stdout, stderr } = await cli('--help');
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    for (const command of ['run', 'start', 'status', 'history', 'config']) {
+      expect(stdout).toMatch(new RegExp(`^ +${command} {4}\\S`, 'm'));
+    }
+    expect(stdout).toContain('Exit codes: 0 PASS, 1 FAIL');
+    expect(stdout).not.toContain(ansi);
+    expect(stdout.split('\n').filter((line) => line !== line.trimEnd())).toEqual([]);
+  });
+
+  it('gives run its own help, naming every flag', async () => {
+    const { code, stdout } = await cli('run', '--help');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^USAGE restore-drill run \[OPTIONS\]$/m);
+    for (const flag of ['--local', '--config=<FILE>', '--source-dir=<DIR>', '--target=<NAME>']) {
+      expect(stdout).toContain(flag);
+    }
+    for (const flag of ['--json', '--keep', '--state-dir=<DIR>']) expect(stdout).toContain(flag);
+    expect(stdout).toContain('130 interrupted');
+  });
+
+  it('shows help wherever -h stands, even after other flags', async () => {
+    const { code, stdout } = await cli('run', '--local', '--bogus', '-h');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^USAGE restore-drill run/m);
+  });
+
+  it('prints the version', async () => {
+    expect(await cli('--version')).toEqual({ code: 0, stdout: packageJson.version, stderr: '' });
+  });
+});
+
+describe('restore-drill with words it does not know', () => {
+  it.each([
+    [[], 'missing command'],
+    [['drill'], 'unknown command "drill"'],
+    [['--local', 'run'], '--local comes after a command (run, start, status, history, config)'],
+    [['run', 'now', '--local'], 'unexpected argument "now" for run'],
+    [['run', '--local=yes'], "Option '--local' does not take an argument"],
+    [['run', '--local', '--target'], "Option '--target <value>' argument missing"],
+    [['run', '--local', '--target='], '--target needs a value'],
+    [['run', '--local', '--version'], "Unknown option '--version'"],
+  ])('exits 2 for %j with one line saying what is wrong, and the hint', async (argv, message) => {
+    const { code, stdout, stderr } = await cli(...argv);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`restore-drill: ${message}\nRun "restore-drill --help" for usage.`);
+  });
+});
