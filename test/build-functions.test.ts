@@ -57,8 +57,8 @@ describe('build-functions', () => {
   }, 60_000);
   afterAll(() => rm(outDir, { recursive: true, force: true }));
 
-  it('finds one function per Task state of the workflow', () => {
-    expect(functionNames()).toEqual(stepNames.map(kebabCase).sort());
+  it("finds one function per Task state of the workflow, and the schedule's ListTargets", () => {
+    expect(functionNames()).toEqual([...stepNames.map(kebabCase), 'list-targets'].sort());
   });
 
   it('writes dist/<name>/index.mjs and its source map for every function', () => {

@@ -24,3 +24,18 @@ export function loadConfig(env: Env): LambdaConfig {
   const parsed = parseWith(envSchema, env, 'Lambda environment');
   return { reportTopicArn: parsed.REPORT_TOPIC_ARN };
 }
+
+const storeSchema = z.object({
+  CONFIG_BUCKET: z
+    .string({ error: 'is not set; it is the S3 bucket that holds the drill configuration' })
+    .check(z.minLength(3)),
+  CONFIG_KEY: z
+    .string({ error: 'is not set; it is the S3 key of the drill configuration' })
+    .check(z.minLength(1)),
+});
+
+/** Where the stored drill configuration is: `CONFIG_BUCKET` and `CONFIG_KEY`. */
+export function loadStoreLocation(env: Env): { bucket: string; key: string } {
+  const parsed = parseWith(storeSchema, env, 'Lambda environment');
+  return { bucket: parsed.CONFIG_BUCKET, key: parsed.CONFIG_KEY };
+}

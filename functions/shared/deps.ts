@@ -1,4 +1,10 @@
-import type { Clock, DatabaseFleet, DatabaseVerifier, Notifier } from '#core/ports.ts';
+import type {
+  Clock,
+  DatabaseFleet,
+  DatabaseVerifier,
+  Notifier,
+  TargetCatalog,
+} from '#core/ports.ts';
 import { systemClock } from '#core/ports.ts';
 import type { StepName } from '#core/state.ts';
 import type { DrillDeps, FleetOf } from '#core/steps.ts';
@@ -12,6 +18,7 @@ export interface PortFactories<S extends StepName = StepName> {
   fleet?: (env: Env) => FleetOf<S>;
   verifier?: (env: Env) => DatabaseVerifier;
   notifier?: (env: Env) => Notifier;
+  catalog?: (env: Env) => TargetCatalog;
   clock?: Clock;
 }
 
@@ -40,9 +47,11 @@ export function createDeps<S extends StepName>(
   factories: PortFactories<S>,
 ): DrillDeps {
   const { fleet: makeFleet, verifier: makeVerifier, notifier: makeNotifier } = factories;
+  const makeCatalog = factories.catalog;
   const fleet = once(() => (makeFleet ? makeFleet(env) : missing(step, 'fleet')));
   const verifier = once(() => (makeVerifier ? makeVerifier(env) : missing(step, 'verifier')));
   const notifier = once(() => (makeNotifier ? makeNotifier(env) : missing(step, 'notifier')));
+  const catalog = once(() => (makeCatalog ? makeCatalog(env) : missing(step, 'catalog')));
   return {
     // The step is typed to call no more of the fleet than FleetOf<S> holds.
     get fleet() {
@@ -53,6 +62,10 @@ export function createDeps<S extends StepName>(
     },
     get notifier() {
       return notifier();
+    },
+    // Optional in the steps: a function without one starts drills only from a full target.
+    get catalog() {
+      return makeCatalog && catalog();
     },
     clock: factories.clock ?? systemClock,
   };

@@ -60,13 +60,28 @@ export function stepHandler<S extends StepName>(step: S, options: StepHandlerOpt
   const read = readEvent[step];
   const record = recordResult[step];
 
-  return middy<unknown, DrillState, Error, Context>()
+  return observed(step, async (event) => {
+    const input = read(event);
+    const state = await run(input, deps());
+    record?.(state);
+    logger.info(`${step} finished`, { drillId: state.drillId, target: state.target.name });
+    return state;
+  });
+}
+
+/**
+ * A Lambda handler with Powertools around it: tracing, structured logs with the Lambda context,
+ * and step metrics (succeeded, failed, duration) under a `step` dimension. Errors are logged and
+ * counted, then propagate, so Step Functions' Retry and Catch see their names.
+ */
+export function observed<R>(step: string, work: (event: unknown) => Promise<R>) {
+  return middy<unknown, R, Error, Context>()
     .use(captureLambdaHandler(tracer))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({
       onError: ({ error }) => {
-        // Logged with the drill's context and counted; middy then rethrows it to the runtime.
+        // Logged with the step's context and counted; middy then rethrows it to the runtime.
         metrics.addMetric('StepFailed', MetricUnit.Count, 1);
         logger.error(`${step} failed`, { step, error });
       },
@@ -74,14 +89,14 @@ export function stepHandler<S extends StepName>(step: S, options: StepHandlerOpt
     .handler(async (event) => {
       logger.appendKeys({ step });
       metrics.addDimension('step', step);
-      const input = read(event);
       const started = performance.now();
-      const state = await run(input, deps());
-      const ms = Math.round(performance.now() - started);
+      const result = await work(event);
       metrics.addMetric('StepSucceeded', MetricUnit.Count, 1);
-      metrics.addMetric('StepDuration', MetricUnit.Milliseconds, ms);
-      record?.(state);
-      logger.info(`${step} finished`, { drillId: state.drillId, target: state.target.name, ms });
-      return state;
+      metrics.addMetric(
+        'StepDuration',
+        MetricUnit.Milliseconds,
+        Math.round(performance.now() - started),
+      );
+      return result;
     });
 }

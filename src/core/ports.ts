@@ -140,6 +140,11 @@ export interface DatabaseVerifier {
   ): Promise<CheckResult[]>;
 }
 
+/** The targets the deployed stack drills: the configuration it stores, read when asked. */
+export interface TargetCatalog {
+  targets(): Promise<Target[]>;
+}
+
 /** Delivers a finished drill's report to the people who act on it. */
 export interface Notifier {
   publish(report: DrillReport): Promise<void>;

@@ -101,3 +101,6 @@ export const drillInputSchema = z.object({
   keep: z._default(z.boolean(), false),
 });
 export type DrillInput = z.input<typeof drillInputSchema>;
+
+/** What a deployed execution starts with: the name of a target in the stored configuration. */
+export const namedDrillInputSchema = z.object({ targetName: z.string().check(z.minLength(1)) });

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { judgeBackupHealth } from './backup-health.ts';
-import { parseWith } from './config.ts';
+import { parseWith, type Target } from './config.ts';
 import {
+  ConfigError,
   ForeignResourceError,
   RestoreFailedError,
   RestoreTimeoutError,
@@ -16,9 +17,16 @@ import type {
   Notifier,
   SnapshotInfo,
   Tags,
+  TargetCatalog,
 } from './ports.ts';
 import { buildReport } from './report.ts';
-import { type CheckResult, type DrillState, drillInputSchema, type StepName } from './state.ts';
+import {
+  type CheckResult,
+  type DrillState,
+  drillInputSchema,
+  namedDrillInputSchema,
+  type StepName,
+} from './state.ts';
 
 /** What the steps need from the outside world. */
 export interface DrillDeps {
@@ -26,6 +34,8 @@ export interface DrillDeps {
   verifier: DatabaseVerifier;
   notifier: Notifier;
   clock: Clock;
+  /** The stored configuration, where executions start with a target's name (deployed drills). */
+  catalog?: TargetCatalog;
 }
 
 /**
@@ -129,11 +139,28 @@ function assessPoll<I extends SnapshotInfo | CopyInfo>(
 /** StartDrill: validates the execution input and names the drill. Creates nothing. */
 export async function startDrill(
   input: unknown,
-  { clock }: Pick<DrillDeps, 'clock'>,
+  deps: Pick<DrillDeps, 'clock' | 'catalog'>,
 ): Promise<DrillState> {
-  const { target, keep } = parseWith(drillInputSchema, input, 'drill input');
-  const now = clock.now();
+  const named = input !== null && typeof input === 'object' && 'targetName' in input;
+  // The catalog is reached for only when the input names a target: it is read from S3.
+  const { target, keep } = named
+    ? { target: await namedTarget(input, deps.catalog), keep: false }
+    : parseWith(drillInputSchema, input, 'drill input');
+  const now = deps.clock.now();
   return { target, keep, drillId: drillIdFor(target.name, now), startedAt: now.toISOString() };
+}
+
+/** The target an execution names, from the stored configuration as it is now. */
+async function namedTarget(input: unknown, catalog: TargetCatalog | undefined): Promise<Target> {
+  const { targetName } = parseWith(namedDrillInputSchema, input, 'drill input');
+  if (!catalog) {
+    throw new ConfigError(
+      `drill input names the target "${targetName}", but this run has no stored configuration: pass {"target": {...}}`,
+    );
+  }
+  const target = (await catalog.targets()).find((t) => t.name === targetName);
+  if (!target) throw new ConfigError(`no target named "${targetName}" in the stored configuration`);
+  return target;
 }
 
 /**

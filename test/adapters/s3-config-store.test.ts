@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { StoredTargets } from '#adapters/config-store/catalog.ts';
 import { DEFAULT_CONFIG_KEY, S3ConfigStore } from '#adapters/config-store/s3.ts';
 
 const s3 = mockClient(S3Client);
@@ -63,5 +64,42 @@ describe('S3ConfigStore', () => {
       ['v3', false],
     ]);
     expect(s3).toHaveReceivedCommandTimes(ListObjectVersionsCommand, 1);
+  });
+});
+
+describe('StoredTargets', () => {
+  const stored = (text: string) => {
+    s3.on(GetObjectCommand).resolves({
+      VersionId: 'v3',
+      Body: { transformToString: async () => text } as never,
+    });
+    return new StoredTargets(store());
+  };
+
+  it('reads the targets of the current configuration, defaults filled in', async () => {
+    const targets = await stored(
+      JSON.stringify({
+        targets: [{ name: 'orders', engine: 'postgres', source: { instance: 'orders-prod' } }],
+      }),
+    ).targets();
+
+    expect(targets).toMatchObject([
+      {
+        name: 'orders',
+        recoveryPoint: { mode: 'new-snapshot' },
+        restore: { credentials: 'managed' },
+      },
+    ]);
+    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, {
+      Bucket: location.bucket,
+      Key: location.key,
+    });
+  });
+
+  it('names the object and its version when what is stored is not a valid configuration', async () => {
+    await expect(stored('{"targets": [{"name": "Bad"}]}').targets()).rejects.toThrow(
+      /the stored configuration s3:\/\/restore-drill-config-a1b2c3\/restore-drill\/config.json \(version v3\) is invalid:\n\s+targets\[0\]\.name/,
+    );
+    await expect(stored('{"targets": [').targets()).rejects.toThrow(/is not valid JSON/);
   });
 });

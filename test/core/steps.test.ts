@@ -6,6 +6,8 @@ import {
   SnapshotTimeoutError,
   TeardownPendingError,
 } from '#core/errors.ts';
+import { targetOfExecutionName } from '#core/execution-names.ts';
+import { listTargets } from '#core/schedule.ts';
 import type { DrillState } from '#core/state.ts';
 import {
   checkSnapshot,
@@ -18,6 +20,7 @@ import {
 import {
   FakeFleet,
   fakeDeps,
+  fixedClock,
   instanceInfo,
   ownedBy,
   snapshotInfo,
@@ -61,6 +64,54 @@ describe('startDrill', () => {
     );
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toContain('target.name');
+  });
+
+  it('takes a target named in the input from the stored configuration, as it is now', async () => {
+    const other = { ...target, name: 'ledger' };
+    const catalog = { targets: async () => [other, target] };
+
+    const state = await startDrill({ targetName: target.name }, { ...depsWith(), catalog });
+
+    expect(state.target).toEqual(target);
+    expect(state.keep).toBe(false);
+    expect(state.drillId).toMatch(new RegExp(`^drill-${target.name}-`));
+  });
+
+  it('names a target the stored configuration lacks, and a run that has none', async () => {
+    const catalog = { targets: async () => [target] };
+
+    await expect(startDrill({ targetName: 'nope' }, { ...depsWith(), catalog })).rejects.toThrow(
+      'no target named "nope" in the stored configuration',
+    );
+    await expect(startDrill({ targetName: 'nope' }, depsWith())).rejects.toThrow(
+      /has no stored configuration/,
+    );
+  });
+});
+
+describe('listTargets', () => {
+  const catalog = {
+    targets: async () => [target, { ...target, name: 'ledger' }, { ...target, name: 'billing' }],
+  };
+  const clock = fixedClock('2026-11-23T03:00:12.000Z');
+
+  it('starts one drill per configured target, each named as the CLI names its drills', async () => {
+    const { targets } = await listTargets({}, { catalog, clock });
+
+    expect(targets.map((t) => t.targetName)).toEqual([target.name, 'ledger', 'billing']);
+    for (const { targetName, executionName } of targets) {
+      expect(executionName).toMatch(new RegExp(`^${targetName}-20261123t030012-[0-9a-f]{6}$`));
+      expect(targetOfExecutionName(executionName)).toBe(targetName);
+    }
+  });
+
+  it('starts only the listed targets, and none when one of them is not configured', async () => {
+    const { targets } = await listTargets({ targets: ['billing'] }, { catalog, clock });
+    expect(targets.map((t) => t.targetName)).toEqual(['billing']);
+
+    await expect(listTargets({ targets: ['billing', 'gone'] }, { catalog, clock })).rejects.toThrow(
+      'the stored configuration has no target named "gone"',
+    );
   });
 });
 

@@ -7,6 +7,7 @@ import {
   DescribeDBSnapshotsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -281,9 +282,11 @@ describe('step handlers', () => {
 describe('deployed entry points', () => {
   const sns = mockClient(SNSClient);
   const rds = mockClient(RDSClient);
+  const s3 = mockClient(S3Client);
   beforeEach(() => {
     sns.reset();
     rds.reset();
+    s3.reset();
     sns.on(PublishCommand).resolves({ MessageId: '5f1c7e7a-0d5e-4a61-9b8e-3c1a2b4d6e8f' });
     vi.stubEnv('REPORT_TOPIC_ARN', ENV.REPORT_TOPIC_ARN);
   });
@@ -291,6 +294,7 @@ describe('deployed entry points', () => {
   afterAll(() => {
     sns.restore();
     rds.restore();
+    s3.restore();
   });
 
   const entryPoint = async (step: StepName) => {
@@ -311,6 +315,34 @@ describe('deployed entry points', () => {
 
     expect(state.verdict).toBe('PASS');
     expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.TopicArn).toBe(ENV.REPORT_TOPIC_ARN);
+  });
+
+  it('StartDrill and ListTargets read the targets from the stored configuration', async () => {
+    vi.stubEnv('CONFIG_BUCKET', 'restore-drill-config-a1b2c3');
+    vi.stubEnv('CONFIG_KEY', 'restore-drill/config.json');
+    const target = stateOf('TakeSnapshot').target;
+    s3.on(GetObjectCommand).resolves({
+      VersionId: 'v2',
+      Body: { transformToString: async () => JSON.stringify({ targets: [target] }) } as never,
+    });
+
+    const state = await (await entryPoint('StartDrill'))({ targetName: 'orders-db' });
+    const listed = (await import('../../functions/list-targets/index.ts')).handler;
+    const { targets } = (await listed({}, lambdaContext())) as {
+      targets: { targetName: string; executionName: string }[];
+    };
+
+    expect(state.target).toEqual(target);
+    expect(targets).toEqual([
+      {
+        targetName: 'orders-db',
+        executionName: expect.stringMatching(/^orders-db-\d{8}t\d{6}-[0-9a-f]{6}$/),
+      },
+    ]);
+    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, {
+      Bucket: 'restore-drill-config-a1b2c3',
+      Key: 'restore-drill/config.json',
+    });
   });
 
   it('TakeSnapshot asks RDS for a snapshot of the source, tagged as the drill', async () => {

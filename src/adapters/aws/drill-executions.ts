@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -10,6 +9,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { describeIssues } from '#core/config.ts';
+import { executionName, targetOfExecutionName } from '#core/execution-names.ts';
 import { buildReport, type DrillReport } from '#core/report.ts';
 import { drillStateSchema } from '#core/state.ts';
 
@@ -40,25 +40,6 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-/**
- * `orders-20261123t030012-a1b2c3`: the target, the UTC start to the second, and 6 random hex
- * digits so two drills started in the same second differ. At most 30 + 23 characters, within the
- * 80 letters, digits, hyphens and underscores Step Functions allows.
- */
-export function executionName(
-  target: string,
-  now: Date,
-  random = randomBytes(3).toString('hex'),
-): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', 't').slice(0, 15);
-  return `${target}-${stamp}-${random}`;
-}
-
-/** The target an execution name given by `executionName` holds. */
-export function targetOfExecutionName(name: string): string | undefined {
-  return /^([a-z][a-z0-9-]*)-\d{8}t\d{6}-[0-9a-f]{6}$/.exec(name)?.[1];
 }
 
 /** What ListExecutions and DescribeExecution both say of an execution. */
@@ -207,3 +188,5 @@ export class DrillExecutions {
     } while (nextToken);
   }
 }
+
+export { executionName, targetOfExecutionName };
