@@ -21,6 +21,8 @@ export interface SnapshotInfo {
   sizeBytes?: number;
   /** The engine version of the data, as the backend records it. */
   engineVersion?: string;
+  /** How far a snapshot being taken is, in percent, where the backend says. */
+  progress?: number;
   tags: Tags;
 }
 

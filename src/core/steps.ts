@@ -75,8 +75,21 @@ export function drillIdFor(targetName: string, at: Date, suffix = randomBytes(3)
   return `drill-${targetName}-${stamp}-${suffix}`;
 }
 
-/** Seconds to wait before the next poll: 15, 30, then every minute (the SDK's waiters use 30). */
-export function nextPollSeconds(polls: number): number {
+/** Longest pause when the backend's progress says the end is far off, in seconds. */
+const MAX_GUIDED_POLL_SECONDS = 300;
+
+/**
+ * Seconds to wait before the next poll. Where the backend reports progress (a snapshot's
+ * percent done), about half the time that progress says is left, between 5 s and 5 minutes:
+ * long waits while the end is far, short ones as it nears, so the workflow moves on within
+ * seconds of the end with few polls. Otherwise 15 s, 30 s, then every minute (the SDK's
+ * waiters poll every 30 s).
+ */
+export function nextPollSeconds(polls: number, progress?: { percent: number; elapsedMs: number }) {
+  if (progress && progress.percent > 0 && progress.percent < 100) {
+    const leftSeconds = ((progress.elapsedMs / 1000) * (100 - progress.percent)) / progress.percent;
+    return Math.round(Math.min(Math.max(leftSeconds / 2, 5), MAX_GUIDED_POLL_SECONDS));
+  }
   return Math.min(15 * 2 ** polls, MAX_POLL_SECONDS);
 }
 
@@ -130,10 +143,13 @@ function assessPoll<I extends SnapshotInfo | CopyInfo>(
   if (!ready && left <= 0) {
     throw new TimedOut(`${noun} ${record.id} is still ${info.status} after ${limitMinutes} min`);
   }
-  return {
-    info,
-    wait: { ready, seconds: Math.max(1, Math.min(nextPollSeconds(polls - 1), left)), polls },
-  };
+  const percent = 'progress' in info ? info.progress : undefined;
+  const elapsedMs = now.getTime() - Date.parse(record.requestedAt);
+  const next = nextPollSeconds(
+    polls - 1,
+    percent === undefined ? undefined : { percent, elapsedMs },
+  );
+  return { info, wait: { ready, seconds: Math.max(1, Math.min(next, left)), polls } };
 }
 
 /** StartDrill: validates the execution input and names the drill. Creates nothing. */

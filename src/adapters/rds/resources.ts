@@ -87,6 +87,7 @@ export function snapshotInfo(snapshot: DBSnapshot | DBClusterSnapshot): Snapshot
     sizeBytes:
       snapshot.AllocatedStorage === undefined ? undefined : snapshot.AllocatedStorage * GIB,
     engineVersion: snapshot.EngineVersion,
+    progress: snapshot.PercentProgress,
     tags: toTags(snapshot.TagList),
   };
 }
