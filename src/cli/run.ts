@@ -118,7 +118,8 @@ async function runAgainstRds(flags: RunFlags, io: Io): Promise<number> {
   const targets = await configuredTargets(flags.config, flags.target);
   requireBackend(targets, false);
   // Loaded only now: help and usage errors never pay for the AWS SDK.
-  const { runRdsDrill } = await import('#local/run-rds.ts');
+  const { checkSources, runRdsDrill } = await import('#local/run-rds.ts');
+  await checkSources(targets);
   return drillEach(targets, flags, io, {
     where: ' on Amazon RDS',
     drill: async (target, hooks) => ({

@@ -1,5 +1,8 @@
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { PostgresVerifier } from '#adapters/postgres/verifier.ts';
-import { RdsFleet } from '#adapters/rds/fleet.ts';
+import { isNotFound } from '#adapters/rds/errors.ts';
+import { RdsFleet, rdsClient } from '#adapters/rds/fleet.ts';
+import { sourceOf } from '#adapters/rds/resources.ts';
 import type { Target } from '#core/config.ts';
 import { TeardownPendingError } from '#core/errors.ts';
 import { type Clock, type DatabaseVerifier, systemClock } from '#core/ports.ts';
@@ -20,6 +23,34 @@ export interface RdsDrillOptions {
   clock?: Clock;
   /** Milliseconds each Wait and retry pauses; default: as the steps and the definition ask. */
   waitMs?: number;
+}
+
+/**
+ * Before any drill starts: can this machine's AWS identity see every target's source? A set-up
+ * problem (no credentials, no region, an endpoint out of reach, access denied) comes back as the
+ * SDK's own error, for the CLI to say in one line; a source that is not there is named.
+ */
+export async function checkSources(
+  targets: Target[],
+  // Few attempts: a set-up problem should be said in seconds, not after a drill's patience.
+  client = rdsClient({ maxAttempts: 3 }),
+): Promise<void> {
+  for (const { name, source } of targets) {
+    const { id, cluster } = sourceOf(source);
+    try {
+      if (cluster) {
+        await client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }));
+      } else {
+        await client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
+      }
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      const region = await client.config.region().catch(() => 'this region');
+      throw new Error(
+        `target ${name}: source ${cluster ? 'cluster' : 'instance'} ${id} does not exist in ${region}: check the identifier, AWS_REGION and the account`,
+      );
+    }
+  }
 }
 
 /** How long an interrupted drill waits between attempts to delete a copy still being created. */

