@@ -57,13 +57,13 @@ describe('nextPollSeconds', () => {
   });
 
   it("waits about half of what the backend's progress says is left, between 5 s and 5 min", () => {
-    const after = (percent: number, elapsedMinutes: number) =>
+    const waitAt = (percent: number, elapsedMinutes: number) =>
       nextPollSeconds(3, { percent, elapsedMs: elapsedMinutes * 60_000 });
-    expect(after(10, 1)).toBe(270); // 9 min left
-    expect(after(2, 10)).toBe(300); // far off: at most 5 min
-    expect(after(50, 2)).toBe(60); // 2 min left
-    expect(after(99, 10)).toBe(5); // about to end
-    expect(after(0, 1)).toBe(60); // no progress yet: as without it
+    expect(waitAt(10, 1)).toBe(270); // 9 min left
+    expect(waitAt(2, 10)).toBe(300); // far off: at most 5 min
+    expect(waitAt(50, 2)).toBe(60); // 2 min left
+    expect(waitAt(99, 10)).toBe(5); // about to end
+    expect(waitAt(0, 1)).toBe(60); // no progress yet: as without it
   });
 });
 

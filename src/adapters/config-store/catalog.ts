@@ -1,16 +1,16 @@
 import { parseConfig, type Target } from '#core/config.ts';
 import { ConfigError } from '#core/errors.ts';
 import type { TargetCatalog } from '#core/ports.ts';
-import type { S3ConfigStore } from './s3.ts';
+import type { ConfigReader } from './reader.ts';
 
 /**
  * The targets of the configuration `config push` stored, read (and validated) at each call, so a
  * pushed change applies to the next drill without a redeploy.
  */
 export class StoredTargets implements TargetCatalog {
-  private readonly store: S3ConfigStore;
+  private readonly store: Pick<ConfigReader, 'location' | 'read'>;
 
-  constructor(store: S3ConfigStore) {
+  constructor(store: Pick<ConfigReader, 'location' | 'read'>) {
     this.store = store;
   }
 

@@ -1,34 +1,18 @@
-import {
-  GetObjectCommand,
-  ListObjectVersionsCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { type ConfigLocation, ConfigReader, type StoredConfig, storeRequest } from './reader.ts';
 
-/** Where the deployed stack keeps its configuration unless its ConfigKey output says otherwise. */
-export const DEFAULT_CONFIG_KEY = 'restore-drill/config.json';
-
-export interface ConfigLocation {
-  bucket: string;
-  key: string;
-}
-
-export interface StoredConfig {
-  text: string;
-  versionId: string | undefined;
-  lastModified: Date | undefined;
-}
+export {
+  type ConfigLocation,
+  ConfigStoreError,
+  DEFAULT_CONFIG_KEY,
+  type StoredConfig,
+} from './reader.ts';
 
 export interface ConfigVersion {
   versionId: string;
   lastModified: Date | undefined;
   isLatest: boolean;
   size: number | undefined;
-}
-
-/** The configuration store refused: no such bucket, object or version. */
-export class ConfigStoreError extends Error {
-  override name = 'ConfigStoreError';
 }
 
 /**
@@ -42,10 +26,6 @@ export class S3ConfigStore {
   constructor(location: ConfigLocation, client: S3Client = new S3Client({})) {
     this.location = location;
     this.client = client;
-  }
-
-  private get where(): string {
-    return `s3://${this.location.bucket}/${this.location.key}`;
   }
 
   /** Stores `text` (a configuration, as written) as the new current version. */
@@ -65,19 +45,8 @@ export class S3ConfigStore {
   }
 
   /** The current configuration, or the version `versionId` names. */
-  async read(versionId?: string): Promise<StoredConfig> {
-    const { bucket, key } = this.location;
-    const got = await this.request(() =>
-      this.client.send(
-        new GetObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          ...(versionId !== undefined && { VersionId: versionId }),
-        }),
-      ),
-    );
-    const text = (await got.Body?.transformToString('utf8')) ?? '';
-    return { text, versionId: got.VersionId, lastModified: got.LastModified };
+  read(versionId?: string): Promise<StoredConfig> {
+    return new ConfigReader(this.location, this.client).read(versionId);
   }
 
   /** The stored versions of the configuration, newest first, at most `limit`. */
@@ -107,29 +76,7 @@ export class S3ConfigStore {
     }
   }
 
-  /** Runs one S3 request, turning "no such bucket, key or version" into a message that says so. */
-  private async request<T>(send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      const { name } = error as Error;
-      if (name === 'NoSuchBucket') {
-        throw new ConfigStoreError(`bucket ${this.location.bucket} does not exist`, {
-          cause: error,
-        });
-      }
-      if (name === 'NoSuchKey') {
-        throw new ConfigStoreError(`no configuration at ${this.where} yet: push one first`, {
-          cause: error,
-        });
-      }
-      if (
-        name === 'NoSuchVersion' ||
-        (name === 'InvalidArgument' && /version/i.test(String(error)))
-      ) {
-        throw new ConfigStoreError(`${this.where} has no such version`, { cause: error });
-      }
-      throw error;
-    }
+  private request<T>(send: () => Promise<T>): Promise<T> {
+    return storeRequest(this.location, send);
   }
 }
