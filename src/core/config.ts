@@ -40,13 +40,30 @@ const sqlAssertion = z.strictObject({
 
 const tableCheck = z.strictObject({
   minRows: z.optional(z.int().check(z.nonnegative())),
+  /** Columns the table must have, each with its type as the engine names it (`bigint`, `text`). */
+  columns: z.optional(z.record(columnName, nonEmpty())),
   freshness: z.optional(
     z.strictObject({ column: columnName, maxAgeMinutes: z.number().check(z.positive()) }),
   ),
 });
 
+/** What the integrity check covers; `true` is every default below, `false` none of it. */
+const integrityOptions = z.strictObject({
+  /** PostgreSQL: amcheck on every B-tree index, with every heap tuple looked up in it. */
+  indexes: z._default(z.boolean(), true),
+  /** PostgreSQL: the stronger bt_index_parent_check (it blocks writes: fine on a copy). */
+  parentCheck: z._default(z.boolean(), false),
+  /** PostgreSQL: verify_heapam on every user table and its TOAST table. */
+  heap: z._default(z.boolean(), true),
+  /** Every engine: read every user table end to end (a damaged page fails a plain read). */
+  readAll: z._default(z.boolean(), true),
+  /** MySQL and MariaDB: the CHECK TABLE mode. */
+  checkTable: z._default(z.enum(['quick', 'medium', 'extended']), 'medium'),
+});
+export type IntegrityOptions = z.infer<typeof integrityOptions>;
+
 const checks = z.strictObject({
-  integrity: z._default(z.boolean(), true),
+  integrity: z._default(z.union([z.boolean(), integrityOptions]), true),
   tables: z._default(z.record(qualifiedName, tableCheck), {}),
   sql: z._default(z.array(sqlAssertion), []),
   /** Upper bound for each custom SQL assertion. */
@@ -249,6 +266,12 @@ export const configSchema = z.strictObject({
     }),
   ),
 });
+
+/** The integrity checks a target asks for, every default filled in; `undefined`: none. */
+export function integrityOf(checks: Target['checks']): IntegrityOptions | undefined {
+  if (checks.integrity === false) return undefined;
+  return z.parse(integrityOptions, checks.integrity === true ? {} : checks.integrity);
+}
 
 /** The class a restored copy runs on: the target's, or the smallest its engine runs on. */
 export function copyInstanceClass(restore: RestoreSettings, engine: Target['engine']): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyInstanceClass, parseConfig } from '#core/config.ts';
+import { copyInstanceClass, integrityOf, parseConfig } from '#core/config.ts';
 import { ConfigError } from '#core/errors.ts';
 
 const valid = {
@@ -104,6 +104,36 @@ describe('parseConfig for Amazon RDS targets', () => {
       maxRestorableLagMinutes: 60,
       maxAutomatedSnapshotAgeHours: 26,
     });
+  });
+
+  it('reads integrity as every check, none, or the ones named, and columns a table must have', () => {
+    const checked = (checks: object) => {
+      const [t] = parseConfig(rdsTarget({ checks })).targets;
+      return t && integrityOf(t.checks);
+    };
+    const all = {
+      indexes: true,
+      parentCheck: false,
+      heap: true,
+      readAll: true,
+      checkTable: 'medium',
+    };
+    expect(checked({})).toEqual(all);
+    expect(checked({ integrity: false })).toBeUndefined();
+    expect(checked({ integrity: { heap: false, checkTable: 'extended' } })).toEqual({
+      ...all,
+      heap: false,
+      checkTable: 'extended',
+    });
+    expect(problemsOf(rdsTarget({ checks: { integrity: { heapp: true } } }))).toEqual([
+      expect.stringContaining('targets[0].checks.integrity'),
+    ]);
+    const [t] = parseConfig(
+      rdsTarget({
+        checks: { tables: { orders: { columns: { id: 'bigint', total: 'numeric' } } } },
+      }),
+    ).targets;
+    expect(t?.checks.tables.orders?.columns).toEqual({ id: 'bigint', total: 'numeric' });
   });
 
   it('runs a copy on the smallest class its engine takes, unless the target names one', () => {
