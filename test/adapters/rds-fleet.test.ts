@@ -722,6 +722,15 @@ describe('RdsFleet', () => {
       expect(await advance()).toMatchObject({ phase: 'pending' });
     });
 
+    it('asks for the secret only of a copy at rest, not one still backing up', async () => {
+      rds.on(DescribeDBInstancesCommand).resolves({
+        DBInstances: [{ ...available().DBInstances[0], DBInstanceStatus: 'backing-up' }],
+      });
+
+      expect(await advance()).toMatchObject({ phase: 'pending', status: 'backing-up' });
+      expect(rds).not.toHaveReceivedCommand(ModifyDBInstanceCommand);
+    });
+
     it('leaves the copy as it is with a given secret', async () => {
       rds.on(DescribeDBInstancesCommand).resolves(available());
       const given = targetSchema.parse({

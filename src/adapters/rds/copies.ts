@@ -330,9 +330,13 @@ export async function advanceCopy(
   switch (secret?.SecretStatus) {
     case 'active':
       return copy;
-    case undefined:
+    case undefined: {
+      // Asked only of a copy at rest: one still backing up or configuring would refuse it.
+      const status = cluster ? cluster.Status : instance?.DBInstanceStatus;
+      if (status !== 'available') return { ...copy, phase: 'pending' };
       await manageMasterSecret(rds, copy);
       return { ...copy, phase: 'pending', status: 'turning on its RDS-managed master secret' };
+    }
     case 'impaired':
       return { ...copy, phase: 'failed', status: 'RDS-managed master secret impaired' };
     default:
