@@ -24,6 +24,7 @@ const heavy = /@electric-sql\/pglite|aws-local-stepfunctions|@aws-sdk\/|\/node_m
 
 const commandModules = [
   'run',
+  'check',
   'start',
   'status',
   'history',
@@ -50,6 +51,10 @@ describe('what the CLI loads', () => {
     [['history', '--limit', '0'], 2],
     [['config', 'push', '--help'], 0],
     [['config', 'show', '--version', '1', '--versions'], 2],
+    [['check', '--help'], 0],
+    [['check', '--url', 'postgres://db/shop', '--bogus'], 2],
+    [['check', '--url', 'mysql://db/shop'], 2],
+    [['check', '--url', 'postgres://db/shop?sslmode=maybe'], 2],
   ])('loads no database engine, workflow interpreter, AWS client or pg for %j', (argv, exit) => {
     const { status, modules } = modulesLoadedBy(...argv);
     expect(status).toBe(exit);
@@ -59,6 +64,7 @@ describe('what the CLI loads', () => {
   it.each([
     [['run', '--help'], ['run']],
     [['start', '--help'], ['start']],
+    [['check', '--help'], ['check']],
     [['status', '--help'], ['status']],
     [['history', '--limit', '0'], ['history']],
     [
@@ -73,10 +79,13 @@ describe('what the CLI loads', () => {
     expect(commandsIn(modulesLoadedBy(...argv).modules)).toEqual(loaded);
   });
 
-  it.each([['--help'], ['run', '--help'], ['start', '--help'], ['config', 'push', '--help']])(
-    'prints %j without loading the configuration schema (zod)',
-    (...argv) => {
-      expect(modulesLoadedBy(...argv).modules.filter((m) => m.includes('/zod/'))).toEqual([]);
-    },
-  );
+  it.each([
+    ['--help'],
+    ['run', '--help'],
+    ['check', '--help'],
+    ['start', '--help'],
+    ['config', 'push', '--help'],
+  ])('prints %j without loading the configuration schema (zod)', (...argv) => {
+    expect(modulesLoadedBy(...argv).modules.filter((m) => m.includes('/zod/'))).toEqual([]);
+  });
 });
