@@ -19,6 +19,7 @@ type LazyCommands = Record<string, () => Promise<CliCommand>>;
 const subCommands: LazyCommands = {
   run: () => import('./run.ts').then((m) => m.default),
   check: () => import('./check.ts').then((m) => m.default),
+  suggest: () => import('./suggest.ts').then((m) => m.default),
   start: () => import('./start.ts').then((m) => m.default),
   status: () => import('./status.ts').then((m) => m.default),
   history: () => import('./history.ts').then((m) => m.default),
@@ -37,6 +38,7 @@ const root: CliCommand = {
   restore-drill run --local --config drills.json  the local targets of a configuration
   restore-drill run --config rds.json             Amazon RDS targets, drilled from here
   restore-drill check --url URL                   a live database's checks, by hand
+  restore-drill suggest --url URL                 checks for it, from its catalog
   restore-drill config push rds.json              the deployed stack's configuration
   restore-drill start --target orders --wait      a drill on the deployed stack, followed
   restore-drill history --target orders           its recent drills and their verdicts

@@ -25,6 +25,7 @@ const heavy = /@electric-sql\/pglite|aws-local-stepfunctions|@aws-sdk\/|\/node_m
 const commandModules = [
   'run',
   'check',
+  'suggest',
   'start',
   'status',
   'history',
@@ -52,9 +53,11 @@ describe('what the CLI loads', () => {
     [['config', 'push', '--help'], 0],
     [['config', 'show', '--version', '1', '--versions'], 2],
     [['check', '--help'], 0],
+    [['suggest', '--help'], 0],
     [['check', '--url', 'postgres://db/shop', '--bogus'], 2],
     [['check', '--url', 'mysql://db/shop'], 2],
     [['check', '--url', 'postgres://db/shop?sslmode=maybe'], 2],
+    [['suggest', '--url', 'postgres://db/shop', '--fraction', '7'], 2],
   ])('loads no database engine, workflow interpreter, AWS client or pg for %j', (argv, exit) => {
     const { status, modules } = modulesLoadedBy(...argv);
     expect(status).toBe(exit);
@@ -65,6 +68,7 @@ describe('what the CLI loads', () => {
     [['run', '--help'], ['run']],
     [['start', '--help'], ['start']],
     [['check', '--help'], ['check']],
+    [['suggest', '--help'], ['suggest']],
     [['status', '--help'], ['status']],
     [['history', '--limit', '0'], ['history']],
     [
@@ -83,6 +87,7 @@ describe('what the CLI loads', () => {
     ['--help'],
     ['run', '--help'],
     ['check', '--help'],
+    ['suggest', '--help'],
     ['start', '--help'],
     ['config', 'push', '--help'],
   ])('prints %j without loading the configuration schema (zod)', (...argv) => {
