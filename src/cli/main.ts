@@ -4,6 +4,7 @@ import { awsProblem } from '#adapters/aws/problems.ts';
 import { ConfigError } from '#core/errors.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { type CliCommand, checkCommandLine, EXIT, type Io } from './command.ts';
+import { redactUrlPasswords } from './database-url.ts';
 
 export { EXIT } from './command.ts';
 
@@ -17,6 +18,8 @@ type LazyCommands = Record<string, () => Promise<CliCommand>>;
 /** Each subcommand's module is loaded only when that subcommand (or the overall help) asks. */
 const subCommands: LazyCommands = {
   run: () => import('./run.ts').then((m) => m.default),
+  check: () => import('./check.ts').then((m) => m.default),
+  suggest: () => import('./suggest.ts').then((m) => m.default),
   start: () => import('./start.ts').then((m) => m.default),
   status: () => import('./status.ts').then((m) => m.default),
   history: () => import('./history.ts').then((m) => m.default),
@@ -34,6 +37,8 @@ const root: CliCommand = {
   restore-drill run --local                       a drill of a demo database, no AWS account
   restore-drill run --local --config drills.json  the local targets of a configuration
   restore-drill run --config rds.json             Amazon RDS targets, drilled from here
+  restore-drill check --url URL                   a live database's checks, by hand
+  restore-drill suggest --url URL                 checks for it, from its catalog
   restore-drill config push rds.json              the deployed stack's configuration
   restore-drill start --target orders --wait      a drill on the deployed stack, followed
   restore-drill history --target orders           its recent drills and their verdicts
@@ -108,14 +113,18 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     await runCommand(command, { rawArgs: rest, data: { io, exit } });
     return exit.code;
   } catch (error) {
+    // A database URL given in the wrong place may carry a password: never repeat it.
     if (error instanceof ConfigError || (error as Error).name === 'CLIError') {
-      io.stderr(`restore-drill: ${stripVTControlCharacters((error as Error).message)}`);
+      const message = redactUrlPasswords(stripVTControlCharacters((error as Error).message));
+      io.stderr(`restore-drill: ${message}`);
       io.stderr('Run "restore-drill --help" for usage.');
       return EXIT.USAGE;
     }
     // AWS refusing the caller's set-up (credentials, region, endpoint, IAM) is an ERROR too,
     // said in one line that names what to fix.
-    io.stderr(`restore-drill: ${awsProblem(error) ?? (error as Error).message}`);
+    io.stderr(
+      `restore-drill: ${redactUrlPasswords(awsProblem(error) ?? (error as Error).message)}`,
+    );
     return EXIT.ERROR;
   }
 }

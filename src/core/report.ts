@@ -95,26 +95,33 @@ function teardownOutcome(state: DrillState): DrillReport['teardown'] {
  * ERROR when the drill could not finish or could not clean up (a copy may still be running:
  * that needs someone now, whatever the checks said); otherwise FAIL when a check failed.
  */
-function verdictOf(
-  checks: CheckResult[],
-  failure: DrillReport['failure'],
-  teardown: DrillReport['teardown'],
-): Verdict {
-  if (failure || teardown.status === 'ERROR') return 'ERROR';
+function verdictOf(checks: CheckResult[], stopped: boolean): Verdict {
+  if (stopped) return 'ERROR';
   if (checks.some((c) => c.status === 'FAIL')) return 'FAIL';
   if (checks.length === 0 || checks.some((c) => c.status === 'ERROR')) return 'ERROR';
   return 'PASS';
 }
 
+const namesWith = (checks: CheckResult[], status: CheckResult['status']) =>
+  checks.filter((c) => c.status === status).map((c) => c.name);
+
+/** What broke, check by check, as the summary line says it. */
+function checkProblems(checks: CheckResult[]): string[] {
+  const parts: string[] = [];
+  const failed = namesWith(checks, 'FAIL');
+  const errored = namesWith(checks, 'ERROR');
+  if (failed.length) parts.push(`${failed.join(', ')} failed`);
+  if (errored.length) parts.push(`${errored.join(', ')} could not run`);
+  return parts;
+}
+
 function summaryOf(report: Omit<DrillReport, 'summary'>): string {
   const { status, target, checks, failure, teardown } = report;
-  const bad = (s: CheckResult['status']) => checks.filter((c) => c.status === s).map((c) => c.name);
   const parts: string[] = [];
   // A copy that may still be running comes first: it costs money until someone acts.
   if (teardown.status === 'ERROR') parts.push(`teardown failed: ${teardown.message}`);
   if (failure) parts.push(`${failure.step} failed: ${failure.message || failure.error}`);
-  if (bad('FAIL').length) parts.push(`${bad('FAIL').join(', ')} failed`);
-  if (bad('ERROR').length) parts.push(`${bad('ERROR').join(', ')} could not run`);
+  parts.push(...checkProblems(checks));
   if (status === 'PASS') {
     const restore = report.timings.restoreMs;
     parts.push(
@@ -124,6 +131,16 @@ function summaryOf(report: Omit<DrillReport, 'summary'>): string {
   return `${status} ${target}: ${parts.join('; ')}`;
 }
 
+/** The newest data the freshness checks found, and how far behind it is. */
+function freshnessOf(checks: CheckResult[]): DrillReport['dataFreshness'] {
+  const freshest = checks
+    .filter((c) => typeof c.metrics?.lagMs === 'number' && typeof c.metrics.newestAt === 'string')
+    .sort((a, b) => Number(a.metrics?.lagMs) - Number(b.metrics?.lagMs))[0];
+  return freshest
+    ? { newestDataAt: String(freshest.metrics?.newestAt), lagMs: Number(freshest.metrics?.lagMs) }
+    : null;
+}
+
 /** Assembles the report of a finished (or stopped) drill from its state. */
 export function buildReport(state: DrillState, finishedAt: Date): DrillReport {
   const { recoveryPoint: point, copy, verification } = state;
@@ -131,11 +148,8 @@ export function buildReport(state: DrillState, finishedAt: Date): DrillReport {
   const failure = stepFailure(state);
   const teardown = teardownOutcome(state);
   const recoveryAt = point?.createdAt ?? (point?.availableAt ? point.requestedAt : undefined);
-  const freshest = checks
-    .filter((c) => typeof c.metrics?.lagMs === 'number' && typeof c.metrics.newestAt === 'string')
-    .sort((a, b) => Number(a.metrics?.lagMs) - Number(b.metrics?.lagMs))[0];
   const partial: Omit<DrillReport, 'summary'> = {
-    status: verdictOf(checks, failure, teardown),
+    status: verdictOf(checks, failure !== null || teardown.status === 'ERROR'),
     target: state.target.name,
     engine: state.target.engine,
     database: state.target.database,
@@ -175,14 +189,73 @@ export function buildReport(state: DrillState, finishedAt: Date): DrillReport {
     recoveryPoint: recoveryAt
       ? { at: recoveryAt, ageMs: between(recoveryAt, verification?.finishedAt) }
       : null,
-    dataFreshness: freshest
-      ? { newestDataAt: String(freshest.metrics?.newestAt), lagMs: Number(freshest.metrics?.lagMs) }
-      : null,
+    dataFreshness: freshnessOf(checks),
     checks,
     failure,
     teardown,
   };
   return { ...partial, summary: summaryOf(partial) };
+}
+
+/**
+ * The report of `restore-drill check`: a target's checks run by hand against a live database,
+ * with no snapshot, copy or teardown. Its recovery point is the moment of the check, so
+ * `dataFreshness.lagMs` is how old the newest data is now.
+ */
+export interface CheckReport {
+  kind: 'check';
+  status: Verdict;
+  summary: string;
+  target: string;
+  engine: string;
+  database: string;
+  /** `host:port` of the server checked, and how the connection was secured. */
+  endpoint: string;
+  tls: 'verify-full' | 'require' | 'none';
+  startedAt: string;
+  finishedAt: string;
+  timings: { phases: { verify: number | null }; totalMs: number };
+  dataFreshness: DrillReport['dataFreshness'];
+  checks: CheckResult[];
+}
+
+/** Assembles a check's report from its checks, as `buildReport` judges a drill's. */
+export function checkReport(check: {
+  target: string;
+  engine: string;
+  database: string;
+  endpoint: string;
+  tls: CheckReport['tls'];
+  startedAt: Date;
+  verification: { startedAt: Date; finishedAt: Date; checks: CheckResult[] };
+  finishedAt: Date;
+}): CheckReport {
+  const { verification, ...about } = check;
+  const { checks } = verification;
+  const status = verdictOf(checks, false);
+  const parts = checkProblems(checks);
+  if (status === 'PASS') {
+    const passed = namesWith(checks, 'PASS').length;
+    const skipped = namesWith(checks, 'SKIP');
+    const noun = passed === 1 ? 'check' : 'checks';
+    parts.push(
+      `${passed} ${noun} passed${skipped.length ? `, ${skipped.join(', ')} skipped` : ''}`,
+    );
+  }
+  return {
+    kind: 'check',
+    status,
+    summary: `${status} ${check.target}: ${parts.join('; ')}`,
+    ...about,
+    startedAt: check.startedAt.toISOString(),
+    finishedAt: check.finishedAt.toISOString(),
+    timings: {
+      phases: { verify: verification.finishedAt.getTime() - verification.startedAt.getTime() },
+      totalMs: check.finishedAt.getTime() - check.startedAt.getTime(),
+    },
+    dataFreshness: freshnessOf(checks),
+    checks,
+  };
 }
 
 /** `1.2 s`, `340 ms`, `3 min 5 s`: durations as people read them. */
@@ -210,29 +283,56 @@ export function subjectOf(report: DrillReport): string {
   return ascii.length <= 99 ? ascii : `${ascii.slice(0, 96)}...`;
 }
 
-/** The report as text, the verdict and what broke first. */
-export function renderText(report: DrillReport): string {
-  const lines: string[] = [report.summary, ''];
-  const problems = report.checks.filter((c) => c.status === 'FAIL' || c.status === 'ERROR');
-  if (report.failure) {
-    lines.push(
-      `Stopped at ${report.failure.step}: ${report.failure.error}: ${report.failure.message}`,
-      '',
-    );
-  }
+/** The failing checks, each with its message, then every check: aligned, each with its time. */
+function checkLines(checks: CheckResult[]): string[] {
+  const lines: string[] = [];
+  const problems = checks.filter((c) => c.status === 'FAIL' || c.status === 'ERROR');
   for (const check of problems) lines.push(`${check.status} ${check.name}: ${check.message}`);
   if (problems.length) lines.push('');
 
-  if (report.checks.length) {
+  if (checks.length) {
     lines.push('Checks');
-    const width = Math.max(...report.checks.map((c) => c.name.length));
-    for (const c of report.checks) {
+    const width = Math.max(...checks.map((c) => c.name.length));
+    for (const c of checks) {
       lines.push(
         `  ${c.status.padEnd(5)} ${c.name.padEnd(width)} ${seconds(c.ms).padStart(8)}  ${c.message}`,
       );
     }
     lines.push('');
   }
+  return lines;
+}
+
+/** A check's report as text: the verdict, the checks, their time and what was checked. */
+function renderCheckText(report: CheckReport): string {
+  const lines = [report.summary, '', ...checkLines(report.checks)];
+  const { verify } = report.timings.phases;
+  lines.push('Timings');
+  lines.push(`  verify            ${verify === null ? 'n/a' : seconds(verify)}`);
+  lines.push(`  total             ${seconds(report.timings.totalMs)}`, '');
+  if (report.dataFreshness) {
+    lines.push(
+      `Newest data     ${report.dataFreshness.newestDataAt}, ${seconds(report.dataFreshness.lagMs)} before the check`,
+    );
+  }
+  const tls = report.tls === 'none' ? 'no TLS' : `TLS ${report.tls}`;
+  lines.push(
+    `Checked         ${report.engine} database "${report.database}" at ${report.endpoint} (${tls}), started ${report.startedAt}`,
+  );
+  return lines.join('\n');
+}
+
+/** The report as text, the verdict and what broke first. */
+export function renderText(report: DrillReport | CheckReport): string {
+  if ('kind' in report) return renderCheckText(report);
+  const lines: string[] = [report.summary, ''];
+  if (report.failure) {
+    lines.push(
+      `Stopped at ${report.failure.step}: ${report.failure.error}: ${report.failure.message}`,
+      '',
+    );
+  }
+  lines.push(...checkLines(report.checks));
 
   const { phases, restoreMs, backendRestoreMs, timeToVerifiedMs, totalMs } = report.timings;
   const show = (ms: number | null) => (ms === null ? 'n/a' : seconds(ms));

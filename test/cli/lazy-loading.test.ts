@@ -24,6 +24,8 @@ const heavy = /@electric-sql\/pglite|aws-local-stepfunctions|@aws-sdk\/|\/node_m
 
 const commandModules = [
   'run',
+  'check',
+  'suggest',
   'start',
   'status',
   'history',
@@ -50,6 +52,12 @@ describe('what the CLI loads', () => {
     [['history', '--limit', '0'], 2],
     [['config', 'push', '--help'], 0],
     [['config', 'show', '--version', '1', '--versions'], 2],
+    [['check', '--help'], 0],
+    [['suggest', '--help'], 0],
+    [['check', '--url', 'postgres://db/shop', '--bogus'], 2],
+    [['check', '--url', 'mysql://db/shop'], 2],
+    [['check', '--url', 'postgres://db/shop?sslmode=maybe'], 2],
+    [['suggest', '--url', 'postgres://db/shop', '--fraction', '7'], 2],
   ])('loads no database engine, workflow interpreter, AWS client or pg for %j', (argv, exit) => {
     const { status, modules } = modulesLoadedBy(...argv);
     expect(status).toBe(exit);
@@ -59,6 +67,8 @@ describe('what the CLI loads', () => {
   it.each([
     [['run', '--help'], ['run']],
     [['start', '--help'], ['start']],
+    [['check', '--help'], ['check']],
+    [['suggest', '--help'], ['suggest']],
     [['status', '--help'], ['status']],
     [['history', '--limit', '0'], ['history']],
     [
@@ -73,10 +83,14 @@ describe('what the CLI loads', () => {
     expect(commandsIn(modulesLoadedBy(...argv).modules)).toEqual(loaded);
   });
 
-  it.each([['--help'], ['run', '--help'], ['start', '--help'], ['config', 'push', '--help']])(
-    'prints %j without loading the configuration schema (zod)',
-    (...argv) => {
-      expect(modulesLoadedBy(...argv).modules.filter((m) => m.includes('/zod/'))).toEqual([]);
-    },
-  );
+  it.each([
+    ['--help'],
+    ['run', '--help'],
+    ['check', '--help'],
+    ['suggest', '--help'],
+    ['start', '--help'],
+    ['config', 'push', '--help'],
+  ])('prints %j without loading the configuration schema (zod)', (...argv) => {
+    expect(modulesLoadedBy(...argv).modules.filter((m) => m.includes('/zod/'))).toEqual([]);
+  });
 });

@@ -17,7 +17,7 @@ describe('restore-drill help and version', () => {
     const { code, stdout, stderr } = await cli('--help');
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    for (const command of ['run', 'start', 'status', 'history', 'config']) {
+    for (const command of ['run', 'check', 'suggest', 'start', 'status', 'history', 'config']) {
       expect(stdout).toMatch(new RegExp(`^ +${command} {4}\\S`, 'm'));
     }
     expect(stdout).toContain('Exit codes: 0 PASS, 1 FAIL');
@@ -36,6 +36,21 @@ describe('restore-drill help and version', () => {
     expect(stdout).toContain('130 interrupted');
   });
 
+  it('gives check and suggest their own help, naming every flag', async () => {
+    const check = await cli('check', '--help');
+    expect(check.code).toBe(0);
+    expect(check.stdout).toMatch(/^USAGE restore-drill check \[OPTIONS\] --url=<URL>$/m);
+    for (const flag of ['--url=<URL>', '--config=<FILE>', '--target=<NAME>', '--json']) {
+      expect(check.stdout).toContain(flag);
+    }
+    expect(check.stdout).toContain('PGPASSWORD');
+    expect(check.stdout).toContain('verify-full');
+    const suggest = await cli('suggest', '--help');
+    expect(suggest.code).toBe(0);
+    expect(suggest.stdout).toMatch(/^USAGE restore-drill suggest \[OPTIONS\] --url=<URL>$/m);
+    expect(suggest.stdout).toContain('--fraction=<F>');
+  });
+
   it('shows help wherever -h stands, even after other flags', async () => {
     const { code, stdout } = await cli('run', '--local', '--bogus', '-h');
     expect(code).toBe(0);
@@ -47,20 +62,47 @@ describe('restore-drill help and version', () => {
   });
 });
 
+const fractionRange = '--fraction must be a number above 0 and at most 1, e.g. 0.9';
+
 describe('restore-drill with words it does not know', () => {
   it.each([
     [[], 'missing command'],
     [['drill'], 'unknown command "drill"'],
-    [['--local', 'run'], '--local comes after a command (run, start, status, history, config)'],
+    [
+      ['--local', 'run'],
+      '--local comes after a command (run, check, suggest, start, status, history, config)',
+    ],
     [['run', 'now', '--local'], 'unexpected argument "now" for run'],
     [['run', '--local=yes'], "Option '--local' does not take an argument"],
     [['run', '--local', '--target'], "Option '--target <value>' argument missing"],
     [['run', '--local', '--target='], '--target needs a value'],
     [['run', '--local', '--version'], "Unknown option '--version'"],
+    [['check'], 'check needs --url URL'],
+    [['check', '--url', 'postgres://db/shop', '--target', 'shop'], '--target needs --config'],
+    [['suggest', '--url', 'postgres://db/shop', '--fraction', '1.5'], fractionRange],
+    [['suggest', '--url', 'postgres://db/shop', '--fraction', '0'], fractionRange],
+    [
+      ['check', '--url', 'postgres://app@db/shop', 'postgres://app:hunter2@db/shop'],
+      'unexpected argument "postgres://app:***@db/shop" for check',
+    ],
   ])('exits 2 for %j with one line saying what is wrong, and the hint', async (argv, message) => {
     const { code, stdout, stderr } = await cli(...argv);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toBe(`restore-drill: ${message}\nRun "restore-drill --help" for usage.`);
   });
+});
+
+describe('restore-drill check and suggest with a mysql:// URL', () => {
+  it.each([['check'], ['suggest']])(
+    '%s says in one line that MySQL checks are not there yet, and exits 2',
+    async (command) => {
+      const { code, stdout, stderr } = await cli(command, '--url', 'mysql://root:pw@db/shop');
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(
+        'restore-drill: MySQL checks come with the MySQL verifier, which this version does not have yet: only postgres:// and postgresql:// URLs can be checked',
+      );
+    },
+  );
 });

@@ -1,0 +1,227 @@
+import type { ParsedArgs } from 'citty';
+import type { Target } from '#core/config.ts';
+import { ConfigError } from '#core/errors.ts';
+import type { CheckResult } from '#core/state.ts';
+import { defineCliCommand, EXIT, type Io } from './command.ts';
+import type { DatabaseUrl } from './database-url.ts';
+import type { Session, SessionFacts } from './pg-session.ts';
+
+const args = {
+  url: {
+    type: 'string',
+    required: true,
+    valueHint: 'URL',
+    description: 'the database to check: postgres://user@host:5432/database[?sslmode=...]',
+  },
+  config: {
+    type: 'string',
+    valueHint: 'FILE',
+    description: "drill configuration (JSON) whose target's checks to run",
+  },
+  target: {
+    type: 'string',
+    valueHint: 'NAME',
+    description: 'the target of the configuration (needed when it has several)',
+  },
+  json: {
+    type: 'boolean',
+    description: 'print exactly one JSON report on stdout',
+  },
+} as const;
+
+type CheckFlags = ParsedArgs<typeof args>;
+
+export default defineCliCommand({
+  meta: {
+    name: 'check',
+    description: "Run a target's checks against a live database, by hand",
+  },
+  args,
+  notes: `Runs the checks of a drill against any PostgreSQL database it can reach (a replica, a
+copy restored by hand, production) without a snapshot or a copy: a target's checks from
+--config, or without it connectivity and integrity. Freshness is measured against now.
+It only reads: every check is a query, SQL assertions run in a read-only transaction, and the
+integrity check runs only where amcheck is installed already (else it is SKIP).
+
+  restore-drill check --url postgres://app@db.example.com/shop?sslmode=verify-full
+  restore-drill check --url postgres://app@10.0.0.5/shop --config drills.json --target shop
+
+The password comes from the URL, else PGPASSWORD, else a prompt on the terminal (only if the
+server asks for one). sslmode (in the URL, else PGSSLMODE): disable, allow or prefer (the
+default: TLS if the server offers it, not verified), require (TLS, not verified), verify-full
+(certificate and host name, against Node's CA store or sslrootcert=FILE).
+
+Exit codes: 0 PASS, 1 FAIL (a check failed), 2 usage or configuration error,
+            3 ERROR (cannot connect, or a check could not run)`,
+  run: checkDatabase,
+});
+
+/** What to check: the configured target's name, engine, database and checks, or defaults. */
+interface Chosen {
+  name?: string;
+  engine: string;
+  database?: string;
+  checks: Target['checks'];
+}
+
+async function chooseTarget(flags: CheckFlags): Promise<Chosen> {
+  if (flags.config === undefined) {
+    if (flags.target !== undefined) throw new ConfigError('--target needs --config');
+    // The checks every target has unless it says otherwise: connectivity and integrity.
+    const { parseWith, targetSchema } = await import('#core/config.ts');
+    const defaults = { name: 'check', engine: 'postgres', source: { instance: 'check' } };
+    return { engine: 'postgres', checks: parseWith(targetSchema, defaults, 'checks').checks };
+  }
+  const { configuredTargets } = await import('./config-file.ts');
+  const targets = await configuredTargets(flags.config, flags.target);
+  const [target, ...more] = targets;
+  if (!target || more.length) {
+    throw new ConfigError(
+      `${flags.config} has ${targets.length} targets: choose one with --target (${targets.map((t) => t.name).join(', ')})`,
+    );
+  }
+  if (target.engine !== 'postgres' && target.engine !== 'aurora-postgresql') {
+    throw new ConfigError(
+      `target ${target.name} is ${target.engine}: a postgres:// URL checks PostgreSQL targets`,
+    );
+  }
+  const { name, engine, database, checks } = target;
+  return { name, engine, database, checks };
+}
+
+/**
+ * The integrity check as this session can run it. It creates amcheck if it is missing, so it
+ * runs only where amcheck is installed and the session could write: a read-only session
+ * (a standby, default_transaction_read_only) refuses even `create extension if not exists`.
+ */
+function integrityHere(checks: Target['checks'], facts: SessionFacts, database: string) {
+  if (checks.integrity === false) return { checks };
+  const why = !facts.amcheck
+    ? `the amcheck extension is not installed in "${database}", and check only reads: install it there (create extension amcheck) to have the B-tree indexes verified`
+    : facts.readOnly
+      ? 'the session is read-only (a standby, or default_transaction_read_only), and the index check starts with "create extension if not exists amcheck", which it refuses: check the primary, or a restored copy'
+      : undefined;
+  if (!why) return { checks };
+  const skipped: CheckResult = {
+    name: 'integrity',
+    status: 'SKIP',
+    message: `not run: ${why}`,
+    ms: 0,
+  };
+  return { checks: { ...checks, integrity: false }, skipped };
+}
+
+/** A session opened and read (what it may do), or why it could not be. */
+type Connected =
+  | { ok: true; session: Session; facts: SessionFacts }
+  | { ok: false; reason: string; ms: number };
+
+/**
+ * Opens the session the checks are planned with, reads what it may do and closes it; the
+ * verifier then opens its own with the same settings. A password the server asked for is
+ * asked for here, once.
+ */
+async function connect(url: DatabaseUrl, database: string, user: string): Promise<Connected> {
+  const { passwordFrom, terminalPrompt } = await import('./database-url.ts');
+  const { connectionProblem, openSession, sessionFacts } = await import('./pg-session.ts');
+  const start = performance.now();
+  try {
+    const session = await openSession(url, {
+      database,
+      user,
+      password: passwordFrom(url, process.env),
+      prompt: terminalPrompt(),
+    });
+    try {
+      return { ok: true, session, facts: await sessionFacts(session.client) };
+    } finally {
+      await session.client.end().catch(() => undefined);
+    }
+  } catch (error) {
+    if (
+      error instanceof ConfigError ||
+      (error instanceof Error && error.name === 'PromptInterrupted')
+    ) {
+      throw error;
+    }
+    return {
+      ok: false,
+      reason: connectionProblem(error),
+      ms: Math.round(performance.now() - start),
+    };
+  }
+}
+
+async function checkDatabase(flags: CheckFlags, io: Io): Promise<number> {
+  const startedAt = new Date();
+  const { derivedTargetName, describeUrl, endpointOf, mysqlNotYet, parseDatabaseUrl, userFrom } =
+    await import('./database-url.ts');
+  const url = parseDatabaseUrl(flags.url, process.env);
+  if (url.engine === 'mysql') {
+    io.stderr(`restore-drill: ${mysqlNotYet}`);
+    return EXIT.USAGE;
+  }
+  const chosen = await chooseTarget(flags);
+  const database = url.database ?? chosen.database ?? 'postgres';
+  const user = userFrom(url, process.env);
+  const name = chosen.name ?? derivedTargetName(url, database);
+  // Resolved into url.sslMode: pg must not apply it again to a connection made without TLS.
+  delete process.env.PGSSLMODE;
+
+  const { checkReport, renderText, seconds } = await import('#core/report.ts');
+  io.stderr(`Check of ${name} at ${describeUrl(url, database, user)}`);
+  io.stderr('  Connect ...');
+  const connectStart = Date.now();
+  let connected: Connected;
+  try {
+    connected = await connect(url, database, user);
+  } catch (error) {
+    if ((error as Error).name !== 'PromptInterrupted') throw error;
+    io.stderr('Interrupted.');
+    return EXIT.INTERRUPTED;
+  }
+
+  let verification: { startedAt: Date; finishedAt: Date; checks: CheckResult[] };
+  if (connected.ok) {
+    const { session, facts } = connected;
+    const how = session.tls === 'none' ? 'no TLS' : `TLS ${session.tls}`;
+    io.stderr(
+      `  Connect done in ${seconds(Date.now() - connectStart)} (PostgreSQL ${facts.serverVersion}, ${how})`,
+    );
+    const { checks, skipped } = integrityHere(chosen.checks, facts, database);
+    io.stderr('  Verify ...');
+    const { PostgresVerifier } = await import('#adapters/postgres/verifier.ts');
+    const verifyStart = new Date();
+    // There is no snapshot: the recovery point is now, and freshness is measured against it.
+    const results = await new PostgresVerifier().verify(session.connection, checks, verifyStart);
+    if (skipped) results.splice(results[0]?.name === 'connectivity' ? 1 : 0, 0, skipped);
+    verification = { startedAt: verifyStart, finishedAt: new Date(), checks: results };
+    io.stderr(
+      `  Verify done in ${seconds(verification.finishedAt.getTime() - verifyStart.getTime())}`,
+    );
+  } else {
+    // Not connected: the report says why, and nothing else ran.
+    io.stderr(`  Connect failed: ${connected.reason}`);
+    const finishedAt = new Date();
+    verification = {
+      startedAt: new Date(finishedAt.getTime() - connected.ms),
+      finishedAt,
+      checks: [
+        { name: 'connectivity', status: 'ERROR', message: connected.reason, ms: connected.ms },
+      ],
+    };
+  }
+
+  const report = checkReport({
+    target: name,
+    engine: chosen.engine,
+    database,
+    endpoint: endpointOf(url),
+    tls: connected.ok ? connected.session.tls : 'none',
+    startedAt,
+    verification,
+    finishedAt: new Date(),
+  });
+  io.stdout(flags.json ? JSON.stringify(report, null, 2) : `${renderText(report)}\n`);
+  return EXIT[report.status];
+}
