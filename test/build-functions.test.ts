@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -117,6 +117,19 @@ describe('build-functions', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('puts a MySQL driver in the Verify bundle only', async () => {
+    const withMysql2 = await Promise.all(
+      files.map(async (file) => {
+        const { sources } = JSON.parse(await readFile(`${file}.map`, 'utf8')) as {
+          sources: string[];
+        };
+        return sources.some((source) => source.includes('node_modules/mysql2/'));
+      }),
+    );
+
+    expect(functionNames().filter((_, i) => withMysql2[i])).toEqual(['verify']);
   });
 
   it('produces bundles that export a handler, every one', async () => {

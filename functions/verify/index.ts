@@ -1,7 +1,7 @@
-import { PostgresVerifier } from '#adapters/postgres/verifier.ts';
 import { connectionFor, secretsClient } from '#adapters/rds/access.ts';
 import { describeCopy } from '#adapters/rds/copies.ts';
 import { backupFacts } from '#adapters/rds/recovery-points.ts';
+import { verifierByEngine } from '#adapters/verifiers.ts';
 import { stepHandler } from '../shared/handler.ts';
 import { tracer } from '../shared/powertools.ts';
 import { rdsContext } from '../shared/rds.ts';
@@ -18,6 +18,7 @@ export const handler = stepHandler('Verify', {
         backupFacts: (source) => backupFacts(rds, source),
       };
     },
-    verifier: () => new PostgresVerifier(),
+    // Each copy by its engine's checks; a driver is loaded once a copy of its engine comes.
+    verifier: () => verifierByEngine(),
   },
 });

@@ -57,10 +57,14 @@ const integrityOptions = z.strictObject({
   heap: z._default(z.boolean(), true),
   /** Every engine: read every user table end to end (a damaged page fails a plain read). */
   readAll: z._default(z.boolean(), true),
-  /** MySQL and MariaDB: the CHECK TABLE mode. */
+  /** MySQL-family engines: the mode of CHECK TABLE on every table. */
   checkTable: z._default(z.enum(['quick', 'medium', 'extended']), 'medium'),
 });
 export type IntegrityOptions = z.infer<typeof integrityOptions>;
+const INTEGRITY_DEFAULTS: IntegrityOptions = z.parse(integrityOptions, {});
+
+/** The database a target's checks connect to when it names none: PostgreSQL's own. */
+const DEFAULT_DATABASE = 'postgres';
 
 const checks = z.strictObject({
   integrity: z._default(z.union([z.boolean(), integrityOptions]), true),
@@ -97,15 +101,28 @@ const source = z.union(
   },
 );
 
-/** Engines whose checks exist. */
-export const engines = ['postgres', 'aurora-postgresql'] as const;
-const laterEngines = new Set(['mysql', 'mariadb', 'aurora-mysql']);
-const engine = z.enum(engines, {
-  error: (issue) =>
-    laterEngines.has(String(issue.input))
-      ? `${String(issue.input)} is not supported yet: MySQL-family engines come with the MySQL checks; use postgres or aurora-postgresql`
-      : `must be one of ${engines.join(', ')}`,
-});
+/**
+ * The engines a target can name, as Amazon RDS names them: PostgreSQL's (`postgres`, and
+ * `aurora-postgresql` clusters) get the PostgreSQL checks, the MySQL family's (`mysql`,
+ * `mariadb`, and `aurora-mysql` clusters) the MySQL ones.
+ */
+export const engines = [
+  'postgres',
+  'aurora-postgresql',
+  'mysql',
+  'mariadb',
+  'aurora-mysql',
+] as const;
+export type Engine = (typeof engines)[number];
+const engine = z.enum(engines, { error: `must be one of ${engines.join(', ')}` });
+
+/** Whether an engine speaks MySQL's protocol and gets its checks (MySQL, MariaDB, Aurora MySQL). */
+export const isMysqlFamily = (engine: Engine): boolean =>
+  engine === 'mysql' || engine === 'mariadb' || engine === 'aurora-mysql';
+
+/** The Aurora engine a cluster of this engine's family runs. */
+const auroraOf = (engine: Engine): Engine =>
+  isMysqlFamily(engine) ? 'aurora-mysql' : 'aurora-postgresql';
 
 /** Which backup a drill restores. */
 const recoveryPoint = z.discriminatedUnion(
@@ -217,7 +234,8 @@ export const targetSchema = z
   .strictObject({
     name: targetName,
     engine,
-    database: z._default(nonEmpty(), 'postgres'),
+    /** PostgreSQL's default; a MySQL-family target must name its own (MySQL has none). */
+    database: z._default(nonEmpty(), DEFAULT_DATABASE),
     source,
     recoveryPoint: z._default(recoveryPoint, { mode: 'new-snapshot' }),
     restore: z._default(restore, {
@@ -243,17 +261,47 @@ export const targetSchema = z
       const { source, engine } = target;
       const problem = (path: string, message: string) =>
         ctx.addIssue({ code: 'custom', path: [path], message });
-      if ('cluster' in source && engine !== 'aurora-postgresql') {
-        problem('engine', `a cluster source is Aurora: use aurora-postgresql, not ${engine}`);
+      const aurora = engine.startsWith('aurora-');
+      if ('cluster' in source && !aurora) {
+        problem('engine', `a cluster source is Aurora: use ${auroraOf(engine)}, not ${engine}`);
       }
-      if (!('cluster' in source) && engine === 'aurora-postgresql') {
+      if ('instance' in source && aurora) {
+        problem('source', `an ${engine} source is a cluster: {"cluster": "<Aurora cluster id>"}`);
+      }
+      if ('dataDir' in source && engine !== 'postgres') {
         problem(
           'source',
-          'an aurora-postgresql source is a cluster: {"cluster": "<Aurora cluster id>"}',
+          `a local (dataDir) source is a PGlite directory, which only the postgres engine drills, not ${engine}`,
         );
       }
       if ('dataDir' in source && target.recoveryPoint.mode !== 'new-snapshot') {
         problem('recoveryPoint', 'a local (dataDir) source is always drilled from a new snapshot');
+      }
+      if (isMysqlFamily(engine) && target.database === DEFAULT_DATABASE) {
+        problem(
+          'database',
+          `a ${engine} target names the database its checks cover: MySQL has no default one (${DEFAULT_DATABASE} is PostgreSQL's)`,
+        );
+      }
+      const integrity = target.checks.integrity;
+      if (typeof integrity === 'object') {
+        // An option the engine has no use for would do nothing: said, never silently ignored.
+        const foreign = isMysqlFamily(engine)
+          ? (['indexes', 'parentCheck', 'heap'] as const).filter(
+              (key) => integrity[key] !== INTEGRITY_DEFAULTS[key],
+            )
+          : integrity.checkTable !== INTEGRITY_DEFAULTS.checkTable
+            ? (['checkTable'] as const)
+            : [];
+        for (const key of foreign) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['checks', 'integrity', key],
+            message: isMysqlFamily(engine)
+              ? `${key} is a PostgreSQL check; on ${engine}, integrity is CHECK TABLE (checkTable) and readAll`
+              : `checkTable is for MySQL-family engines; on ${engine}, integrity is indexes, parentCheck, heap and readAll`,
+          });
+        }
       }
     }),
   );

@@ -1,5 +1,5 @@
 import type { BackupFacts } from './backup-health.ts';
-import type { RecoveryPoint, RestoreSettings, Target, TargetSource } from './config.ts';
+import type { Engine, RecoveryPoint, RestoreSettings, Target, TargetSource } from './config.ts';
 import type { DrillReport } from './report.ts';
 import type { CheckResult } from './state.ts';
 
@@ -66,6 +66,11 @@ export interface CopyInfo {
 
 /** How to reach a restored copy. Holds credentials: never put it into drill state or logs. */
 export interface ConnectionInfo extends Endpoint {
+  /**
+   * The engine the copy runs, which picks its checks (verifierFor), from a fleet that serves
+   * more than one; a PostgreSQL-only fleet (PGlite) may leave it out.
+   */
+  engine?: Engine;
   database: string;
   user: string;
   password?: string;

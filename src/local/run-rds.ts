@@ -1,9 +1,9 @@
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
-import { PostgresVerifier } from '#adapters/postgres/verifier.ts';
 import { isNotFound } from '#adapters/rds/errors.ts';
 import { RdsFleet, rdsClient } from '#adapters/rds/fleet.ts';
 import { sourceOf } from '#adapters/rds/resources.ts';
-import type { Target } from '#core/config.ts';
+import { verifierFor } from '#adapters/verifiers.ts';
+import { engines, type Target } from '#core/config.ts';
 import { TeardownPendingError } from '#core/errors.ts';
 import { type Clock, type DatabaseVerifier, systemClock } from '#core/ports.ts';
 import type { DrillReport } from '#core/report.ts';
@@ -26,28 +26,45 @@ export interface RdsDrillOptions {
 }
 
 /**
- * Before any drill starts: can this machine's AWS identity see every target's source? A set-up
- * problem (no credentials, no region, an endpoint out of reach, access denied) comes back as the
- * SDK's own error, for the CLI to say in one line; a source that is not there is named.
+ * Before any drill starts: can this machine's AWS identity see every target's source, and does
+ * each run the engine its target names? A set-up problem (no credentials, no region, an endpoint
+ * out of reach, access denied) comes back as the SDK's own error, for the CLI to say in one line;
+ * a source that is not there, or of another engine (whose checks could not run), is named.
  */
 export async function checkSources(
   targets: Target[],
   // Few attempts: a set-up problem should be said in seconds, not after a drill's patience.
   client = rdsClient({ maxAttempts: 3 }),
 ): Promise<void> {
-  for (const { name, source } of targets) {
+  for (const { name, source, engine } of targets) {
     const { id, cluster } = sourceOf(source);
+    let runs: string | undefined;
     try {
       if (cluster) {
-        await client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }));
+        const { DBClusters = [] } = await client.send(
+          new DescribeDBClustersCommand({ DBClusterIdentifier: id }),
+        );
+        runs = DBClusters[0]?.Engine;
       } else {
-        await client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
+        const { DBInstances = [] } = await client.send(
+          new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
+        );
+        runs = DBInstances[0]?.Engine;
       }
     } catch (error) {
       if (!isNotFound(error)) throw error;
       const region = await client.config.region().catch(() => 'this region');
       throw new Error(
         `target ${name}: source ${cluster ? 'cluster' : 'instance'} ${id} does not exist in ${region}: check the identifier, AWS_REGION and the account`,
+      );
+    }
+    // RDS names engines as the configuration does.
+    if (runs && runs !== engine) {
+      const hint = (engines as readonly string[]).includes(runs)
+        ? `set the target's engine to ${runs}`
+        : `restore-drill drills ${engines.join(', ')}`;
+      throw new Error(
+        `target ${name}: source ${cluster ? 'cluster' : 'instance'} ${id} runs ${runs}, not ${engine}: ${hint}`,
       );
     }
   }
@@ -66,7 +83,7 @@ export async function runRdsDrill(target: Target, options: RdsDrillOptions = {})
   const clock = options.clock ?? systemClock;
   const deps: DrillDeps = {
     fleet: options.fleet ?? new RdsFleet(),
-    verifier: options.verifier ?? new PostgresVerifier(),
+    verifier: options.verifier ?? verifierFor(target.engine),
     notifier: { publish: async () => undefined },
     clock,
   };

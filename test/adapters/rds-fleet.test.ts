@@ -1113,6 +1113,7 @@ describe('RdsFleet', () => {
       expect(connection).toEqual({
         host: 'copy.abc.eu-west-1.rds.amazonaws.com',
         port: 5432,
+        engine: 'postgres',
         database: 'postgres',
         user: 'drill',
         password: PASSWORD,
@@ -1190,6 +1191,121 @@ describe('RdsFleet', () => {
         withRestore({ credentials: { secretArn: SECRET }, tls: { mode: 'disable' } }),
       );
       expect(plain.ssl).toBeUndefined();
+    });
+  });
+
+  describe('MySQL-family copies', () => {
+    const mysqlSource = {
+      ...sourceInstance,
+      DBInstanceIdentifier: 'shop-prod',
+      Engine: 'mysql',
+      DBParameterGroups: [{ DBParameterGroupName: 'shop-mysql80' }],
+      OptionGroupMemberships: [{ OptionGroupName: 'shop-mysql80-audit' }],
+    };
+
+    it.each(['mysql', 'mariadb'])(
+      'restores a %s instance with its option and parameter groups, forced safe',
+      async (engine) => {
+        rds
+          .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'shop-prod' })
+          .resolves({ DBInstances: [{ ...mysqlSource, Engine: engine }] });
+        rds.on(RestoreDBInstanceFromDBSnapshotCommand).resolves({ DBInstance: {} });
+        const shop = targetSchema.parse({
+          name: 'shop',
+          engine,
+          database: 'shop',
+          source: { instance: 'shop-prod' },
+        });
+
+        await fleet().restoreCopy({ ...restoreRequest(shop.restore), source: shop.source });
+
+        expect(rds).toHaveReceivedCommandExactlyOnceWith(RestoreDBInstanceFromDBSnapshotCommand, {
+          DBInstanceIdentifier: DRILL,
+          DBSnapshotIdentifier: DRILL,
+          DBInstanceClass: 'db.t4g.micro',
+          DBSubnetGroupName: 'prod-subnets',
+          VpcSecurityGroupIds: ['sg-0aaaaaaaaaaaaaaaa'],
+          DBParameterGroupName: 'shop-mysql80',
+          OptionGroupName: 'shop-mysql80-audit',
+          PubliclyAccessible: false,
+          MultiAZ: false,
+          DeletionProtection: false,
+          BackupRetentionPeriod: 0,
+          CopyTagsToSnapshot: false,
+          Tags: TAG_LIST,
+        });
+      },
+    );
+
+    it("adds an Aurora MySQL cluster's instance with the cluster's engine", async () => {
+      const aurora = targetSchema.parse({
+        name: 'shop',
+        engine: 'aurora-mysql',
+        database: 'shop',
+        source: { cluster: 'shop-aurora' },
+      });
+      rds.on(DescribeDBClustersCommand, { DBClusterIdentifier: DRILL }).resolves({
+        DBClusters: [
+          {
+            DBClusterIdentifier: DRILL,
+            Status: 'available',
+            Engine: 'aurora-mysql',
+            TagList: TAG_LIST,
+          },
+        ],
+      });
+      rds.on(DescribeDBClustersCommand, { DBClusterIdentifier: 'shop-aurora' }).resolves({
+        DBClusters: [{ DBClusterIdentifier: 'shop-aurora', Engine: 'aurora-mysql' }],
+      });
+      rds.on(DescribeDBInstancesCommand).rejects(fault('DBInstanceNotFoundFault'));
+      rds.on(CreateDBInstanceCommand).resolves({});
+
+      await fleet().advanceCopy({ copyId: DRILL, target: aurora, tags: TAGS });
+
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(CreateDBInstanceCommand, {
+        DBInstanceIdentifier: DRILL,
+        DBClusterIdentifier: DRILL,
+        Engine: 'aurora-mysql',
+        DBInstanceClass: 'db.t4g.medium',
+        PubliclyAccessible: false,
+        Tags: TAG_LIST,
+      });
+    });
+
+    it("connects to the copy's own port, naming the engine whose checks it gets", async () => {
+      secrets
+        .on(GetSecretValueCommand)
+        .resolves({ SecretString: JSON.stringify({ username: 'admin', password: 'pw' }) });
+      const shop = targetSchema.parse({
+        name: 'shop',
+        engine: 'mariadb',
+        database: 'shop',
+        source: { instance: 'shop-prod' },
+        restore: {
+          credentials: {
+            secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop-AbCdEf',
+          },
+        },
+      });
+      const copy = {
+        id: DRILL,
+        kind: 'instance' as const,
+        phase: 'available' as const,
+        status: 'available',
+        endpoint: { host: 'copy.abc.eu-west-1.rds.amazonaws.com', port: 3306 },
+        tags: TAGS,
+      };
+
+      const connection = await fleet().connectionFor(copy, shop);
+
+      expect(connection).toMatchObject({
+        host: 'copy.abc.eu-west-1.rds.amazonaws.com',
+        port: 3306,
+        engine: 'mariadb',
+        database: 'shop',
+        user: 'admin',
+        ssl: { rejectUnauthorized: true },
+      });
     });
   });
 

@@ -128,7 +128,7 @@ describe('restore-drill config push', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain('targets[0].name');
-    expect(stderr).toContain('targets[0].engine: mysql is not supported yet');
+    expect(stderr).toContain('targets[0].database: a mysql target names the database');
     expect(stderr).toContain('targets[1].source: must be one of');
     expect(stderr).toContain(
       'targets[1].checks.sql[0].expect: needs at least one of equals, min, max',

@@ -120,10 +120,10 @@ describe('parseConfig for Amazon RDS targets', () => {
     };
     expect(checked({})).toEqual(all);
     expect(checked({ integrity: false })).toBeUndefined();
-    expect(checked({ integrity: { heap: false, checkTable: 'extended' } })).toEqual({
+    expect(checked({ integrity: { heap: false, parentCheck: true } })).toEqual({
       ...all,
       heap: false,
-      checkTable: 'extended',
+      parentCheck: true,
     });
     expect(problemsOf(rdsTarget({ checks: { integrity: { heapp: true } } }))).toEqual([
       expect.stringContaining('targets[0].checks.integrity'),
@@ -176,9 +176,41 @@ describe('parseConfig for Amazon RDS targets', () => {
     expect(parseConfig(value).targets[0]?.source).toEqual({ cluster: 'orders-aurora' });
   });
 
-  it('refuses MySQL-family engines with a reason, until their checks exist', () => {
+  it('takes MySQL-family engines: mysql and mariadb instances, aurora-mysql clusters', () => {
+    const [mysql] = parseConfig(rdsTarget({ engine: 'mysql', database: 'shop' })).targets;
+    const [mariadb] = parseConfig(rdsTarget({ engine: 'mariadb', database: 'shop' })).targets;
+    const [aurora] = parseConfig(
+      rdsTarget({ engine: 'aurora-mysql', database: 'shop', source: { cluster: 'shop-aurora' } }),
+    ).targets;
+
+    expect(mysql).toMatchObject({ engine: 'mysql', database: 'shop' });
+    expect(mariadb).toMatchObject({ engine: 'mariadb', source: { instance: 'orders-prod' } });
+    expect(aurora).toMatchObject({ engine: 'aurora-mysql', source: { cluster: 'shop-aurora' } });
+    expect(aurora && copyInstanceClass(aurora.restore, aurora.engine)).toBe('db.t4g.medium');
+    expect(mysql && copyInstanceClass(mysql.restore, mysql.engine)).toBe('db.t4g.micro');
+    expect(problemsOf(rdsTarget({ engine: 'oracle-ee' }))).toEqual([
+      'targets[0].engine: must be one of postgres, aurora-postgresql, mysql, mariadb, aurora-mysql',
+    ]);
+  });
+
+  it('needs a MySQL-family target to name its database: MySQL has no default one', () => {
     expect(problemsOf(rdsTarget({ engine: 'mariadb' }))).toEqual([
-      'targets[0].engine: mariadb is not supported yet: MySQL-family engines come with the MySQL checks; use postgres or aurora-postgresql',
+      "targets[0].database: a mariadb target names the database its checks cover: MySQL has no default one (postgres is PostgreSQL's)",
+    ]);
+  });
+
+  it("refuses an integrity option that only the other engine family's checks have", () => {
+    const mysql = (integrity: object) =>
+      rdsTarget({ engine: 'mysql', database: 'shop', checks: { integrity } });
+    const [t] = parseConfig(mysql({ checkTable: 'extended', readAll: false })).targets;
+
+    expect(t && integrityOf(t.checks)).toMatchObject({ checkTable: 'extended', readAll: false });
+    expect(problemsOf(mysql({ parentCheck: true, heap: false }))).toEqual([
+      'targets[0].checks.integrity.parentCheck: parentCheck is a PostgreSQL check; on mysql, integrity is CHECK TABLE (checkTable) and readAll',
+      'targets[0].checks.integrity.heap: heap is a PostgreSQL check; on mysql, integrity is CHECK TABLE (checkTable) and readAll',
+    ]);
+    expect(problemsOf(rdsTarget({ checks: { integrity: { checkTable: 'quick' } } }))).toEqual([
+      'targets[0].checks.integrity.checkTable: checkTable is for MySQL-family engines; on postgres, integrity is indexes, parentCheck, heap and readAll',
     ]);
   });
 
@@ -215,6 +247,27 @@ describe('parseConfig for Amazon RDS targets', () => {
     expect(problemsOf(rdsTarget({ engine: 'aurora-postgresql' }))).toEqual([
       'targets[0].source: an aurora-postgresql source is a cluster: {"cluster": "<Aurora cluster id>"}',
     ]);
+    const mysql = (engine: string, source: object) =>
+      problemsOf(rdsTarget({ engine, database: 'shop', source }));
+    expect(mysql('mysql', { cluster: 'shop-aurora' })).toEqual([
+      'targets[0].engine: a cluster source is Aurora: use aurora-mysql, not mysql',
+    ]);
+    expect(mysql('mariadb', { cluster: 'shop-aurora' })).toEqual([
+      'targets[0].engine: a cluster source is Aurora: use aurora-mysql, not mariadb',
+    ]);
+    expect(mysql('aurora-mysql', { instance: 'shop-prod' })).toEqual([
+      'targets[0].source: an aurora-mysql source is a cluster: {"cluster": "<Aurora cluster id>"}',
+    ]);
+  });
+
+  it('drills a local (PGlite) source with the postgres engine only', () => {
+    for (const engine of ['mysql', 'mariadb', 'aurora-mysql', 'aurora-postgresql']) {
+      expect(
+        problemsOf(rdsTarget({ engine, database: 'shop', source: { dataDir: './data' } })),
+      ).toEqual([
+        `targets[0].source: a local (dataDir) source is a PGlite directory, which only the postgres engine drills, not ${engine}`,
+      ]);
+    }
   });
 
   it('drills a local source only from a new snapshot', () => {

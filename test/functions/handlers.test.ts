@@ -217,7 +217,7 @@ describe('step handlers', () => {
 
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
-      'target.engine: must be one of postgres, aurora-postgresql',
+      'target.engine: must be one of postgres, aurora-postgresql, mysql, mariadb, aurora-mysql',
       'target.source: must be one of {"dataDir": "<PGlite directory>"}, {"instance": "<DB instance id>"}, {"cluster": "<Aurora cluster id>"}',
     ]);
   });

@@ -101,5 +101,6 @@ export async function connectionFor(
   }
   const user = await readCredentials(secrets, secretArn);
   const ssl = await tlsFor(target.restore.tls);
-  return { ...copy.endpoint, database: target.database, ...user, ssl };
+  // The endpoint carries the copy's own port (5432, 3306, or whatever the source listened on).
+  return { ...copy.endpoint, engine: target.engine, database: target.database, ...user, ssl };
 }
