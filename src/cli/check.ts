@@ -11,7 +11,8 @@ const args = {
     type: 'string',
     required: true,
     valueHint: 'URL',
-    description: 'the database to check: postgres://user@host:5432/database[?sslmode=...]',
+    description:
+      'the database to check: postgres://user@host:5432/database[?sslmode=...] or mysql://user@host:3306/database[?ssl-mode=...]',
   },
   config: {
     type: 'string',
@@ -64,13 +65,19 @@ interface Chosen {
   checks: Target['checks'];
 }
 
-async function chooseTarget(flags: CheckFlags): Promise<Chosen> {
+async function chooseTarget(flags: CheckFlags, family: DatabaseUrl['engine']): Promise<Chosen> {
   if (flags.config === undefined) {
     if (flags.target !== undefined) throw new ConfigError('--target needs --config');
     // The checks every target has unless it says otherwise: connectivity and integrity.
     const { parseWith, targetSchema } = await import('#core/config.ts');
-    const defaults = { name: 'check', engine: 'postgres', source: { instance: 'check' } };
-    return { engine: 'postgres', checks: parseWith(targetSchema, defaults, 'checks').checks };
+    const defaults = {
+      name: 'check',
+      engine: family,
+      database: family === 'mysql' ? 'check' : 'postgres',
+      source: { instance: 'check' },
+    };
+    const { checks } = parseWith(targetSchema, defaults, 'checks');
+    return { engine: family, checks };
   }
   const { configuredTargets } = await import('./config-file.ts');
   const targets = await configuredTargets(flags.config, flags.target);
@@ -80,9 +87,10 @@ async function chooseTarget(flags: CheckFlags): Promise<Chosen> {
       `${flags.config} has ${targets.length} targets: choose one with --target (${targets.map((t) => t.name).join(', ')})`,
     );
   }
-  if (target.engine !== 'postgres' && target.engine !== 'aurora-postgresql') {
+  const isPostgres = target.engine === 'postgres' || target.engine === 'aurora-postgresql';
+  if (isPostgres !== (family === 'postgres')) {
     throw new ConfigError(
-      `target ${target.name} is ${target.engine}: a postgres:// URL checks PostgreSQL targets`,
+      `target ${target.name} is ${target.engine}: a ${family}:// URL checks ${family === 'postgres' ? 'PostgreSQL' : 'MySQL-family'} targets`,
     );
   }
   const { name, engine, database, checks } = target;
@@ -154,14 +162,12 @@ async function connect(url: DatabaseUrl, database: string, user: string): Promis
 
 async function checkDatabase(flags: CheckFlags, io: Io): Promise<number> {
   const startedAt = new Date();
-  const { derivedTargetName, describeUrl, endpointOf, mysqlNotYet, parseDatabaseUrl, userFrom } =
-    await import('./database-url.ts');
+  const { derivedTargetName, describeUrl, endpointOf, parseDatabaseUrl, userFrom } = await import(
+    './database-url.ts'
+  );
   const url = parseDatabaseUrl(flags.url, process.env);
-  if (url.engine === 'mysql') {
-    io.stderr(`restore-drill: ${mysqlNotYet}`);
-    return EXIT.USAGE;
-  }
-  const chosen = await chooseTarget(flags);
+  const chosen = await chooseTarget(flags, url.engine);
+  if (url.engine === 'mysql') return checkMysql(url, chosen, flags, io, startedAt);
   const database = url.database ?? chosen.database ?? 'postgres';
   const user = userFrom(url, process.env);
   const name = chosen.name ?? derivedTargetName(url, database);
@@ -221,6 +227,76 @@ async function checkDatabase(flags: CheckFlags, io: Io): Promise<number> {
     startedAt,
     verification,
     finishedAt: new Date(),
+  });
+  io.stdout(flags.json ? JSON.stringify(report, null, 2) : `${renderText(report)}\n`);
+  return EXIT[report.status];
+}
+
+/** TLS of a `mysql://` URL, from its `ssl-mode` (as the mysql client names it). */
+const mysqlTls = {
+  DISABLED: { tls: 'none', ssl: undefined },
+  REQUIRED: { tls: 'require', ssl: { rejectUnauthorized: false } },
+  VERIFY_IDENTITY: { tls: 'verify-full', ssl: { rejectUnauthorized: true } },
+} as const;
+
+/**
+ * `check` of a MySQL, MariaDB or Aurora MySQL database: the MySQL-family verifier itself
+ * connects (its connectivity check says why it could not) and runs every check read-only.
+ */
+async function checkMysql(
+  url: DatabaseUrl,
+  chosen: Chosen,
+  flags: CheckFlags,
+  io: Io,
+  startedAt: Date,
+): Promise<number> {
+  const { derivedTargetName, describeUrl, endpointOf, terminalPrompt } = await import(
+    './database-url.ts'
+  );
+  const params = new URL(flags.url).searchParams;
+  const mode = (params.get('ssl-mode') ?? 'DISABLED').toUpperCase();
+  if (!(mode in mysqlTls) || [...params.keys()].some((key) => key !== 'ssl-mode')) {
+    throw new ConfigError(
+      `a mysql:// URL takes one parameter, ssl-mode: ${Object.keys(mysqlTls).join(', ')}`,
+    );
+  }
+  const { tls, ssl } = mysqlTls[mode as keyof typeof mysqlTls];
+  const database = url.database ?? (flags.config === undefined ? undefined : chosen.database);
+  if (!database) {
+    throw new ConfigError('a mysql:// URL needs its database: mysql://user@host:3306/database');
+  }
+  const user = url.user ?? 'root';
+  const ask = url.password || process.env.MYSQL_PWD ? undefined : terminalPrompt();
+  const password =
+    url.password ||
+    process.env.MYSQL_PWD ||
+    (ask ? await ask(`Password for ${describeUrl(url, database, user)}: `) : undefined);
+  const name = chosen.name ?? derivedTargetName(url, database);
+
+  const { checkReport, renderText, seconds } = await import('#core/report.ts');
+  const { verifierFor } = await import('#adapters/verifiers.ts');
+  io.stderr(`Check of ${name} at ${describeUrl(url, database, user)}`);
+  io.stderr('  Verify ...');
+  const verifyStart = new Date();
+  const connection = { host: url.host, port: url.port, database, user, password, ssl };
+  const engine = chosen.engine === 'postgres' ? 'mysql' : (chosen.engine as Target['engine']);
+  // There is no snapshot: the recovery point is now, and freshness is measured against it.
+  const checks = await verifierFor(engine).verify(
+    { ...connection, engine },
+    chosen.checks,
+    verifyStart,
+  );
+  const finishedAt = new Date();
+  io.stderr(`  Verify done in ${seconds(finishedAt.getTime() - verifyStart.getTime())}`);
+  const report = checkReport({
+    target: name,
+    engine,
+    database,
+    endpoint: endpointOf(url),
+    tls,
+    startedAt,
+    verification: { startedAt: verifyStart, finishedAt, checks },
+    finishedAt,
   });
   io.stdout(flags.json ? JSON.stringify(report, null, 2) : `${renderText(report)}\n`);
   return EXIT[report.status];

@@ -201,6 +201,6 @@ export function terminalPrompt(): ((question: string) => Promise<string>) | unde
   return (question) => promptHidden(question, { input: process.stdin, output: process.stderr });
 }
 
-/** Said, in one line, for a `mysql://` URL: there is nothing to check MySQL with yet. */
-export const mysqlNotYet =
-  'MySQL checks come with the MySQL verifier, which this version does not have yet: only postgres:// and postgresql:// URLs can be checked';
+/** Said, in one line, for `suggest --url mysql://...`: it reads PostgreSQL catalogs only. */
+export const mysqlNotSuggested =
+  'suggest reads PostgreSQL catalogs only: for a MySQL-family database, start from the checks check runs without --config';

@@ -46,7 +46,7 @@ Connects as check does (password, sslmode). Exit codes: 0 printed, 2 usage error
   run: async (flags, io) => {
     const {
       describeUrl,
-      mysqlNotYet,
+      mysqlNotSuggested,
       parseDatabaseUrl,
       passwordFrom,
       PromptInterrupted,
@@ -55,7 +55,7 @@ Connects as check does (password, sslmode). Exit codes: 0 printed, 2 usage error
     } = await import('./database-url.ts');
     const url = parseDatabaseUrl(flags.url, process.env);
     if (url.engine === 'mysql') {
-      io.stderr(`restore-drill: ${mysqlNotYet}`);
+      io.stderr(`restore-drill: ${mysqlNotSuggested}`);
       return EXIT.USAGE;
     }
     const fraction = parseFraction(flags.fraction);

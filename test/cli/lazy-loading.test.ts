@@ -55,7 +55,7 @@ describe('what the CLI loads', () => {
     [['check', '--help'], 0],
     [['suggest', '--help'], 0],
     [['check', '--url', 'postgres://db/shop', '--bogus'], 2],
-    [['check', '--url', 'mysql://db/shop'], 2],
+    [['check', '--url', 'mysql://db/shop?sslmode=require'], 2],
     [['check', '--url', 'postgres://db/shop?sslmode=maybe'], 2],
     [['suggest', '--url', 'postgres://db/shop', '--fraction', '7'], 2],
   ])('loads no database engine, workflow interpreter, AWS client or pg for %j', (argv, exit) => {
