@@ -597,8 +597,12 @@ export function describeCheckSuite(name: string, connect: () => Promise<CheckTar
         const results = await verify({
           integrity: integrityWith({ parentCheck: true }),
           tables: {
-            [orders]: { minRows: 100, freshness: { column: 'placed_at', maxAgeMinutes: 10 } },
-            [`${schema}.events`]: { minRows: 1000 },
+            [orders]: {
+              columns: { id: 'int', note: 'text', placed_at: 'timestamptz' },
+              minRows: 100,
+              freshness: { column: 'placed_at', maxAgeMinutes: 10 },
+            },
+            [`${schema}.events`]: { columns: { id: 'bigint', at: 'timestamptz' }, minRows: 1000 },
             [`${schema}.documents`]: { minRows: 3 },
           },
           sql: [
@@ -609,13 +613,119 @@ export function describeCheckSuite(name: string, connect: () => Promise<CheckTar
           'integrity',
           'heap',
           'read-all',
+          `schema:${orders}`,
           `rows:${orders}`,
           `freshness:${orders}.placed_at`,
+          `schema:${schema}.events`,
           `rows:${schema}.events`,
           `rows:${schema}.documents`,
           'sql:orders',
         ]);
         expect(results.filter((r) => r.status !== 'PASS')).toEqual([]);
+      });
+    });
+
+    describe('schema', () => {
+      const typed = `${schema}.typed`;
+
+      beforeAll(async () => {
+        await sql(`
+          create type ${schema}.mood as enum ('ok', 'sad');
+          create table ${typed} (
+            id bigint not null, n int, small smallint, price numeric(12, 2), ratio float8,
+            r real, flag boolean, name varchar(40), code char(3), note text, at timestamptz,
+            at3 timestamp(3) with time zone, local timestamp, d date, t time, span interval,
+            tags text[], grid int[][], doc jsonb, uid uuid, m ${schema}.mood, "MixedCase" int);
+          alter table ${typed} drop column note;`);
+      });
+
+      afterAll(async () => {
+        await sql(`drop table ${typed}; drop type ${schema}.mood;`);
+      });
+
+      it('passes when every column is there with its type, aliases accepted', async () => {
+        const columns = {
+          id: 'int8',
+          n: 'int',
+          small: 'int2',
+          price: 'numeric(12,2)',
+          ratio: 'double precision',
+          r: 'float4',
+          flag: 'bool',
+          name: 'varchar',
+          code: 'char(3)',
+          at: 'timestamptz',
+          at3: 'timestamptz',
+          local: 'timestamp',
+          d: 'date',
+          t: 'time',
+          span: 'interval',
+          tags: 'text[]',
+          grid: 'integer[]',
+          doc: 'jsonb',
+          uid: 'uuid',
+          m: 'mood',
+          MixedCase: 'integer',
+        };
+        const result = await verifyOne({ tables: { [typed]: { columns } } });
+        expect(result).toMatchObject({
+          name: `schema:${typed}`,
+          status: 'PASS',
+          message: `${typed} has the 21 expected columns, each of the expected type`,
+          metrics: { columns: 21, missing: 0, mismatched: 0 },
+        });
+        const qualified = await verifyOne({
+          tables: { [typed]: { columns: { m: `${schema}.mood`, name: 'character varying(40)' } } },
+        });
+        expect(qualified.status).toBe('PASS');
+      });
+
+      it('fails naming each missing column and each column of another type', async () => {
+        const result = await verifyOne({
+          tables: {
+            [typed]: {
+              columns: {
+                id: 'integer',
+                n: 'int',
+                name: 'varchar(20)',
+                at: 'timestamp',
+                note: 'text',
+                mixedcase: 'int',
+                m: 'text',
+              },
+            },
+          },
+        });
+        expect(result).toMatchObject({
+          name: `schema:${typed}`,
+          status: 'FAIL',
+          metrics: { columns: 7, missing: 2, mismatched: 4 },
+        });
+        expect(result.message).toBe(
+          [
+            `6 of 7 expected columns of ${typed} are wrong: column id is bigint, expected integer`,
+            'column name is character varying(40), expected varchar(20)',
+            'column at is timestamp with time zone, expected timestamp',
+            // A dropped column is gone, even though its slot remains.
+            'missing column note',
+            'missing column mixedcase (there is MixedCase)',
+            `column m is ${schema}.mood, expected text`,
+          ].join('; '),
+        );
+      });
+
+      it('fails for a missing table, and runs before its other checks', async () => {
+        const results = await verify({
+          tables: { [`${schema}.missing`]: { columns: { id: 'int' }, minRows: 0 } },
+        });
+        expect(results).toMatchObject([
+          {
+            name: `schema:${schema}.missing`,
+            status: 'FAIL',
+            message: `table ${schema}.missing does not exist in the restored copy`,
+          },
+          { name: `rows:${schema}.missing`, status: 'FAIL' },
+        ]);
       });
     });
 

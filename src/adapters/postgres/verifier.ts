@@ -10,6 +10,7 @@ import {
 import type { ConnectionInfo, DatabaseVerifier } from '#core/ports.ts';
 import { seconds } from '#core/report.ts';
 import type { CheckResult, CheckStatus } from '#core/state.ts';
+import { typeMatches } from './types.ts';
 
 type Checks = Target['checks'];
 
@@ -389,6 +390,10 @@ export class PostgresVerifier implements DatabaseVerifier {
     if (integrity?.heap) planned.push({ name: 'heap', run: () => this.heap(db) });
     if (integrity?.readAll) planned.push({ name: 'read-all', run: () => this.readAll(db) });
     for (const [table, check] of Object.entries(checks.tables)) {
+      if (check.columns) {
+        const columns = check.columns;
+        planned.push({ name: `schema:${table}`, run: () => this.columns(db, table, columns) });
+      }
       if (check.minRows !== undefined) {
         const minRows = check.minRows;
         planned.push({ name: `rows:${table}`, run: () => this.minRows(db, table, minRows) });
@@ -710,6 +715,64 @@ export class PostgresVerifier implements DatabaseVerifier {
       quoteName(table),
     ]);
     return rows[0]?.found === true;
+  }
+
+  /**
+   * The columns a table must have, each of the type the configuration names: compared with
+   * `format_type` as PostgreSQL spells it, common aliases accepted (see `typeMatches`). A
+   * missing table, a missing column and a column of another type each FAIL, named.
+   */
+  private columns(db: Session, table: string, expected: Record<string, string>): Promise<Outcome> {
+    return readOnly(db, async () => {
+      if (!(await this.tableExists(db, table))) {
+        return {
+          status: 'FAIL' as const,
+          message: `table ${table} does not exist in the restored copy`,
+        };
+      }
+      const { rows } = await db.client.query<{ name: string; type: string; schema: string }>(
+        `select a.attname as name, format_type(a.atttypid, a.atttypmod) as type,
+                tn.nspname as schema
+           from pg_attribute a
+           join pg_type t on t.oid = a.atttypid
+           join pg_namespace tn on tn.oid = t.typnamespace
+          where a.attrelid = to_regclass($1) and a.attnum > 0 and not a.attisdropped`,
+        [quoteName(table)],
+      );
+      const actual = new Map(rows.map((r) => [r.name, r]));
+      const wrong: string[] = [];
+      let missing = 0;
+      for (const [column, type] of Object.entries(expected)) {
+        const found = actual.get(column);
+        if (!found) {
+          missing++;
+          // Names are matched exactly, as quoted identifiers are: say so when only case differs.
+          const near = rows.find((r) => r.name.toLowerCase() === column.toLowerCase());
+          wrong.push(`missing column ${column}${near ? ` (there is ${near.name})` : ''}`);
+        } else if (!typeMatches(type, found.type, found.schema)) {
+          wrong.push(`column ${column} is ${found.type}, expected ${type}`);
+        }
+      }
+      const count = Object.keys(expected).length;
+      const metrics = { columns: count, missing, mismatched: wrong.length - missing };
+      if (wrong.length) {
+        return {
+          status: 'FAIL' as const,
+          message: failMessage(
+            `${wrong.length} of ${count} expected columns of ${table} are wrong: `,
+            wrong,
+          ),
+          metrics,
+        };
+      }
+      return {
+        status: 'PASS' as const,
+        message: count
+          ? `${table} has the ${plural(count, 'expected column')}, each of the expected type`
+          : `${table} exists (no columns are listed)`,
+        metrics,
+      };
+    });
   }
 
   private minRows(db: Session, table: string, minRows: number): Promise<Outcome> {
