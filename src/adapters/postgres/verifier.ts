@@ -625,9 +625,10 @@ export class PostgresVerifier implements DatabaseVerifier {
           attname: string | null;
           msg: string;
         }>(
+          // verify_heapam counts attributes from 0, pg_attribute from 1.
           `select count(*) over () as problems, v.blkno, v.offnum, v.msg,
                   (select a.attname from pg_attribute a
-                    where a.attrelid = $1::oid and a.attnum = v.attnum) as attname
+                    where a.attrelid = $1::oid and a.attnum = v.attnum + 1) as attname
              from ${fn.call}(relation => $1::oid::regclass, check_toast => true) v
             limit ${MAX_HEAP_PROBLEMS}`,
           [oid],
