@@ -473,7 +473,7 @@ export function describeCheckSuite(name: string, connect: () => Promise<CheckTar
           });
           expect(result).toMatchObject({ name: 'read-all', status: 'ERROR' });
           expect(result.message).toBe(
-            `could not check table ${orders}: canceling statement due to statement timeout`,
+            `could not check table ${orders}: canceling statement due to statement timeout (the checks' time budget of 1.5 s was used up)`,
           );
           expect(result.ms).toBeLessThan(5_000);
         } finally {

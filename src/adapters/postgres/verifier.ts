@@ -88,6 +88,9 @@ const AMCHECK_UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
   '25006',
 ]);
 
+/** The SQLSTATE of a statement cancelled, by its statement timeout among others. */
+const QUERY_CANCELED = '57014';
+
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 const sqlState = (error: unknown): string | undefined =>
@@ -311,7 +314,16 @@ async function walk<T>(
       if (finding) findings.push(finding);
     } catch (error) {
       if (!isFinding(error)) {
-        return { findings, done, stopped: `could not check ${what(item)}: ${errorText(error)}` };
+        // A statement the server cancelled as the budget ran out: say it was the budget.
+        const why =
+          sqlState(error) === QUERY_CANCELED && performance.now() >= db.deadline
+            ? ` (${budgetUsedUp(db)})`
+            : '';
+        return {
+          findings,
+          done,
+          stopped: `could not check ${what(item)}: ${errorText(error)}${why}`,
+        };
       }
       findings.push(`${what(item)}: ${clip(errorText(error), MAX_ERROR_CHARS)}`);
     }
