@@ -1,6 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import { amcheck } from '@electric-sql/pglite/contrib/amcheck';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresVerifier } from '#adapters/postgres/verifier.ts';
 import { describeCheckSuite, describeVerifierHelpers } from './postgres-checks.ts';
 
 // The helpers' unit tests live with the suite and run here, where a server is always available.
@@ -23,6 +25,8 @@ describeCheckSuite('PostgresVerifier on PGlite', async () => {
     enforcesStatementTimeout: false,
     // One backend serves every connection: none can be terminated on its own.
     terminatesBackends: false,
+    // ...and as its one user, whatever user a connection names.
+    connectsAsOtherRoles: false,
     async close() {
       try {
         await server.stop();
@@ -31,4 +35,46 @@ describeCheckSuite('PostgresVerifier on PGlite', async () => {
       }
     },
   };
+});
+
+describe('PostgresVerifier on a PGlite without the amcheck extension', () => {
+  let db: PGlite | undefined;
+  let server: PGLiteSocketServer | undefined;
+
+  beforeAll(async () => {
+    db = await PGlite.create();
+    await db.exec(`
+      create table notes (id int primary key, body text not null);
+      insert into notes select g, repeat('note ', 2000) || g from generate_series(1, 20) g;`);
+    server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 2 });
+    await server.start();
+  });
+
+  afterAll(async () => {
+    try {
+      await server?.stop();
+    } finally {
+      await db?.close();
+    }
+  });
+
+  it('skips the amcheck checks, saying why, and still reads every table', async () => {
+    const [host = '127.0.0.1', port] = (server?.getServerConn() ?? '').split(':');
+    const results = await new PostgresVerifier().verify(
+      { host, port: Number(port), database: 'postgres', user: 'postgres' },
+      { integrity: true, tables: {}, sql: [], statementTimeoutSeconds: 10 },
+      new Date(),
+    );
+    expect(results.map((r) => [r.name, r.status])).toEqual([
+      ['connectivity', 'PASS'],
+      ['integrity', 'SKIP'],
+      ['heap', 'SKIP'],
+      ['read-all', 'PASS'],
+    ]);
+    for (const skipped of results.slice(1, 3))
+      expect(skipped.message).toMatch(
+        /^not run: amcheck is not installed on the copy and cannot be: extension "amcheck" is not available/,
+      );
+    expect(results[3]).toMatchObject({ metrics: { tables: 1, rows: 20 } });
+  });
 });

@@ -9,7 +9,7 @@ import {
   PostgresVerifier,
   quoteName,
 } from '#adapters/postgres/verifier.ts';
-import type { Target } from '#core/config.ts';
+import type { IntegrityOptions, Target } from '#core/config.ts';
 import type { ConnectionInfo } from '#core/ports.ts';
 import type { CheckResult } from '#core/state.ts';
 
@@ -19,7 +19,8 @@ type Checks = Target['checks'];
 export interface CheckTarget {
   /**
    * Where the verifier connects. The database must hold no user tables of its own: the
-   * integrity check covers every index in it, and the suite counts them.
+   * integrity, heap and read-all checks cover every index and table in it, and the suite counts
+   * them.
    */
   connection: ConnectionInfo;
   /** Whether the server cancels statements at `statement_timeout` itself (PGlite has no timers). */
@@ -29,6 +30,11 @@ export interface CheckTarget {
    * backend shared by every connection).
    */
   terminatesBackends: boolean;
+  /**
+   * Whether the verifier may connect as a role the suite creates, with that role's own
+   * privileges (PGlite serves every connection as its one user).
+   */
+  connectsAsOtherRoles: boolean;
   /** Releases the target: stops the server or drops the database. */
   close(): Promise<void>;
 }
@@ -59,10 +65,27 @@ async function closedPort(): Promise<number> {
   return address.port;
 }
 
+/** The integrity options named, every other one at its default. */
+const integrityWith = (options: Partial<IntegrityOptions>): IntegrityOptions => ({
+  indexes: true,
+  parentCheck: false,
+  heap: true,
+  readAll: true,
+  checkTable: 'medium',
+  ...options,
+});
+/** Only the index check of integrity: the heap and read-all checks have their own tests. */
+const indexesOnly = { integrity: integrityWith({ heap: false, readAll: false }) };
+/** Only verify_heapam. */
+const heapOnly = { integrity: integrityWith({ indexes: false, readAll: false }) };
+/** Only the end-to-end read. */
+const readAllOnly = { integrity: integrityWith({ indexes: false, heap: false }) };
+
 /**
  * Runs the PostgresVerifier against a live server: it builds its own schema there, then checks
- * connectivity, amcheck integrity (healthy and corrupt), row counts, freshness, custom SQL, the
- * read-only guard, the statement timeout and an unreachable server.
+ * connectivity, amcheck integrity (healthy and corrupt, amcheck missing or too old), the heap
+ * and read-all checks, row counts, freshness, custom SQL, the read-only guard, the statement
+ * timeout, the time budget and an unreachable server.
  */
 export function describeCheckSuite(name: string, connect: () => Promise<CheckTarget>): void {
   describe(name, () => {
@@ -80,16 +103,19 @@ export function describeCheckSuite(name: string, connect: () => Promise<CheckTar
     const sql = async <R extends pg.QueryResultRow>(text: string): Promise<R[]> =>
       (await connected().admin.query<R>(text)).rows;
 
-    const verifyAt = (connection: ConnectionInfo, checks: Partial<Checks>) =>
-      verifier.verify(
+    const verifyAt = (connection: ConnectionInfo, checks: Partial<Checks>, by = verifier) =>
+      by.verify(
         connection,
         { integrity: false, tables: {}, sql: [], statementTimeoutSeconds: 10, ...checks },
         recoveryPoint,
       );
 
     /** Verifies against the target, asserts it connected, and returns the other checks' results. */
-    const verify = async (checks: Partial<Checks>): Promise<CheckResult[]> => {
-      const [connectivity, ...rest] = await verifyAt(connected().target.connection, checks);
+    const verify = async (
+      checks: Partial<Checks>,
+      { by = verifier, connection = connected().target.connection } = {},
+    ): Promise<CheckResult[]> => {
+      const [connectivity, ...rest] = await verifyAt(connection, checks, by);
       expect(connectivity, connectivity?.message).toMatchObject({
         name: 'connectivity',
         status: 'PASS',
@@ -98,8 +124,11 @@ export function describeCheckSuite(name: string, connect: () => Promise<CheckTar
     };
 
     /** Verifies one check and returns its result. */
-    const verifyOne = async (checks: Partial<Checks>): Promise<CheckResult> => {
-      const results = await verify(checks);
+    const verifyOne = async (
+      checks: Partial<Checks>,
+      options?: Parameters<typeof verify>[1],
+    ): Promise<CheckResult> => {
+      const results = await verify(checks, options);
       expect(results).toHaveLength(1);
       return results[0] as CheckResult;
     };
@@ -122,6 +151,8 @@ export function describeCheckSuite(name: string, connect: () => Promise<CheckTar
       await admin.connect();
       // B-tree indexes: orders_pkey, events_pkey, events_at_idx, readings_2024_pkey (4, on 3
       // tables). Not counted: the hash index, and the partitioned index readings_pkey.
+      // Tables: orders, events, readings_2024, empty, "we""ird" and documents (6, 1206 rows;
+      // readings is partitioned, with no storage of its own). documents' bodies are in TOAST.
       await admin.query(`
         create schema ${schema};
         create table ${orders} (id int primary key, note text not null, placed_at timestamptz not null);
@@ -142,6 +173,10 @@ export function describeCheckSuite(name: string, connect: () => Promise<CheckTar
         create table ${schema}.empty (at timestamptz);
         create table ${schema}."we""ird" (x int);
         insert into ${schema}."we""ird" values (1), (2), (3);
+        create table ${schema}.documents (id int not null, body text not null);
+        alter table ${schema}.documents alter column body set storage external;
+        insert into ${schema}.documents
+          select g, repeat(md5(g::text), 400) from generate_series(1, 3) g;
         create function ${schema}.sneaky() returns int language plpgsql volatile
           as 'begin delete from ${orders}; return 0; end';
       `);
@@ -183,6 +218,8 @@ export function describeCheckSuite(name: string, connect: () => Promise<CheckTar
         expect(results.map((r) => [r.name, r.status])).toEqual([
           ['connectivity', 'ERROR'],
           ['integrity', 'SKIP'],
+          ['heap', 'SKIP'],
+          ['read-all', 'SKIP'],
           [`rows:${orders}`, 'SKIP'],
           [`freshness:${orders}.placed_at`, 'SKIP'],
           ['sql:orders', 'SKIP'],
@@ -194,7 +231,7 @@ export function describeCheckSuite(name: string, connect: () => Promise<CheckTar
 
     describe('integrity', () => {
       it('passes on healthy B-tree indexes and counts them, partitions included', async () => {
-        const result = await verifyOne({ integrity: true });
+        const result = await verifyOne(indexesOnly);
         expect(result).toMatchObject({
           name: 'integrity',
           status: 'PASS',
@@ -214,7 +251,7 @@ export function describeCheckSuite(name: string, connect: () => Promise<CheckTar
           create or replace function ${schema}.f(int) returns int language sql immutable
             as 'select $1 + 1';`);
         try {
-          const result = await verifyOne({ integrity: true });
+          const result = await verifyOne(indexesOnly);
           expect(result).toMatchObject({
             name: 'integrity',
             status: 'FAIL',
@@ -245,7 +282,7 @@ export function describeCheckSuite(name: string, connect: () => Promise<CheckTar
           create or replace function ${schema}.g(int) returns int language sql immutable
             as 'select $1 + 1';`);
         try {
-          const result = await verifyOne({ integrity: true });
+          const result = await verifyOne(indexesOnly);
           expect(result).toMatchObject({
             name: 'integrity',
             status: 'FAIL',
@@ -282,7 +319,7 @@ export function describeCheckSuite(name: string, connect: () => Promise<CheckTar
           );
           await holder.query('begin');
           await holder.query(`lock table ${orders} in access exclusive mode`);
-          running = verify({ integrity: true });
+          running = verify(indexesOnly);
           running.catch(() => undefined);
           const blocked = await waitFor('the verifier to wait on the lock', async () => {
             const { rows } = await admin.query<{ pid: number }>(
@@ -316,7 +353,7 @@ export function describeCheckSuite(name: string, connect: () => Promise<CheckTar
           create schema ${extensions};
           create extension amcheck schema ${extensions};`);
         try {
-          const result = await verifyOne({ integrity: true });
+          const result = await verifyOne(indexesOnly);
           expect(result).toMatchObject({ status: 'PASS', metrics: { indexes: 4, corrupt: 0 } });
           const [installed] = await sql<{ schema: string }>(`
             select extnamespace::regnamespace::text as schema
@@ -325,6 +362,370 @@ export function describeCheckSuite(name: string, connect: () => Promise<CheckTar
         } finally {
           await sql(`drop extension amcheck; drop schema ${extensions};`);
         }
+      });
+    });
+
+    describe('integrity options', () => {
+      it('with parentCheck, checks every index against its parent too, and fails a corrupt one', async () => {
+        const parent = { integrity: { ...indexesOnly.integrity, parentCheck: true } };
+        const healthy = await verifyOne(parent);
+        expect(healthy).toMatchObject({
+          name: 'integrity',
+          status: 'PASS',
+          message:
+            '4 B-tree indexes on 3 tables verified against their heap, each page against its parent',
+          metrics: { indexes: 4, corrupt: 0, tables: 3 },
+        });
+        await sql(`
+          create table ${schema}.corrupt (x int not null);
+          insert into ${schema}.corrupt select generate_series(1, 50);
+          create function ${schema}.f(int) returns int language sql immutable as 'select $1';
+          create index corrupt_f_idx on ${schema}.corrupt (${schema}.f(x));
+          create or replace function ${schema}.f(int) returns int language sql immutable
+            as 'select $1 + 1';`);
+        try {
+          const result = await verifyOne(parent);
+          expect(result).toMatchObject({ status: 'FAIL', metrics: { indexes: 5, corrupt: 1 } });
+          expect(result.message).toContain(`index ${schema}.corrupt_f_idx on ${schema}.corrupt: `);
+        } finally {
+          await sql(`drop table ${schema}.corrupt; drop function ${schema}.f(int);`);
+        }
+      });
+
+      it('counts the bytes of the indexes it checked', async () => {
+        const result = await verifyOne(indexesOnly);
+        const [{ bytes } = { bytes: '-1' }] = await sql<{ bytes: string }>(`
+          select sum(pg_relation_size(i.indexrelid)) as bytes
+            from pg_index i join pg_class c on c.oid = i.indexrelid join pg_am am on am.oid = c.relam
+           where c.relnamespace = '${schema}'::regnamespace and am.amname = 'btree'
+             and c.relkind = 'i'`);
+        expect(result.metrics?.bytes).toBe(Number(bytes));
+      });
+    });
+
+    describe('heap', () => {
+      it('passes every healthy table, TOAST included, and counts them and their bytes', async () => {
+        const result = await verifyOne(heapOnly);
+        const [{ bytes } = { bytes: '-1' }] = await sql<{ bytes: string }>(`
+          select sum(pg_relation_size(oid)
+                     + coalesce(pg_relation_size(nullif(reltoastrelid, 0)), 0)) as bytes
+            from pg_class where relnamespace = '${schema}'::regnamespace and relkind = 'r'`);
+        expect(result).toMatchObject({
+          name: 'heap',
+          status: 'PASS',
+          metrics: { tables: 6, corrupt: 0, bytes: Number(bytes) },
+        });
+        expect(result.message).toMatch(
+          /^6 tables \(\d+ KiB with TOAST\) verified: every tuple header and TOAST pointer$/,
+        );
+      });
+    });
+
+    describe('read-all', () => {
+      it('reads every table end to end and counts its rows and bytes', async () => {
+        const result = await verifyOne(readAllOnly);
+        expect(result).toMatchObject({
+          name: 'read-all',
+          status: 'PASS',
+          metrics: { tables: 6, rows: 1206, unreadable: 0 },
+        });
+        expect(result.metrics?.bytes).toBeGreaterThan(3 * 12_000);
+        expect(result.metrics?.mbPerSecond).toEqual(expect.any(Number));
+        expect(result.message).toMatch(
+          /^6 tables read end to end, TOAST included: 1206 rows, \d+ KiB at [\d.]+ MB\/s$/,
+        );
+      });
+
+      it('covers materialized views, reads only the populated ones, and whole rows', async () => {
+        // A column named like the reading query's alias must not stand in for the row.
+        await sql(`
+          create table ${schema}.aliased (r int, body text);
+          insert into ${schema}.aliased values (1, 'x'), (2, 'y');
+          create materialized view ${schema}.totals as select count(*) as n from ${orders};
+          create materialized view ${schema}.later as select 1 as one with no data;`);
+        try {
+          const results = await verify({ integrity: integrityWith({ indexes: false }) });
+          expect(results).toMatchObject([
+            { name: 'heap', status: 'PASS', metrics: { tables: 9 } },
+            { name: 'read-all', status: 'PASS', metrics: { tables: 8, rows: 1209 } },
+          ]);
+        } finally {
+          await sql(`
+            drop table ${schema}.aliased;
+            drop materialized view ${schema}.totals;
+            drop materialized view ${schema}.later;`);
+        }
+      });
+
+      it('is an ERROR naming the table it was reading when its time runs out', async ({ skip }) => {
+        const { target } = connected();
+        if (!target.enforcesStatementTimeout || !target.terminatesBackends)
+          skip('this server neither cancels statements nor blocks one session on another');
+        // Another session holds orders locked: the read waits there until the budget runs out.
+        const holder = new pg.Client({ ...target.connection, connectionTimeoutMillis: 15_000 });
+        holder.on('error', () => undefined);
+        await holder.connect();
+        try {
+          await holder.query('begin');
+          await holder.query(`lock table ${orders} in access exclusive mode`);
+          const result = await verifyOne(readAllOnly, {
+            by: new PostgresVerifier({ budgetSeconds: 1.5 }),
+          });
+          expect(result).toMatchObject({ name: 'read-all', status: 'ERROR' });
+          expect(result.message).toBe(
+            `could not check table ${orders}: canceling statement due to statement timeout (the checks' time budget of 1.5 s was used up)`,
+          );
+          expect(result.ms).toBeLessThan(5_000);
+        } finally {
+          await holder.query('rollback').catch(() => undefined);
+          await holder.end().catch(() => undefined);
+        }
+      }, 30_000);
+    });
+
+    describe('time budget', () => {
+      it('is an ERROR for every check that reads the database once it is used up', async () => {
+        const results = await verify(
+          {
+            integrity: true,
+            tables: { [orders]: { minRows: 1 } },
+            sql: [{ name: 'orders', query: `select count(*) from ${orders}`, expect: { min: 1 } }],
+          },
+          { by: new PostgresVerifier({ budgetSeconds: 0 }) },
+        );
+        expect(results.map((r) => [r.name, r.status, r.message])).toEqual([
+          ...['integrity', 'heap', 'read-all', `rows:${orders}`].map((name) => [
+            name,
+            'ERROR',
+            "not run: the checks' time budget of 0 ms was used up",
+          ]),
+          // The SQL assertions have a timeout of their own.
+          ['sql:orders', 'PASS', expect.stringMatching(/^got "?100"?, expected >= 1$/)],
+        ]);
+      });
+    });
+
+    describe('amcheck missing or too old', () => {
+      /** Replaces the suite's amcheck with `version`, runs `body`, then removes it. */
+      const withAmcheck = async (version: string, body: () => Promise<void>) => {
+        await sql(
+          `drop extension if exists amcheck; create extension amcheck version '${version}';`,
+        );
+        try {
+          await body();
+        } finally {
+          await sql('drop extension if exists amcheck');
+        }
+      };
+
+      it('skips (never passes) every amcheck check when amcheck 1.0 has neither function', () =>
+        withAmcheck('1.0', async () => {
+          const results = await verify({ integrity: true });
+          expect(results.map((r) => [r.name, r.status])).toEqual([
+            ['integrity', 'SKIP'],
+            ['heap', 'SKIP'],
+            ['read-all', 'PASS'],
+          ]);
+          expect(results[0]?.message).toBe(
+            'not run: amcheck 1.0 on the copy has no bt_index_check(heapallindexed), added in amcheck 1.1 (PostgreSQL 11); ALTER EXTENSION amcheck UPDATE adds it',
+          );
+          expect(results[1]?.message).toMatch(
+            /^not run: amcheck 1\.0 on the copy has no verify_heapam\(check_toast\), added in amcheck 1\.3 \(PostgreSQL 14\)/,
+          );
+          const parent = await verifyOne({
+            integrity: integrityWith({ heap: false, readAll: false, parentCheck: true }),
+          });
+          expect(parent).toMatchObject({ status: 'SKIP' });
+          expect(parent.message).toMatch(/has no bt_index_parent_check\(heapallindexed\)/);
+        }));
+
+      it('checks indexes and skips the heap with amcheck 1.2, which has no verify_heapam', () =>
+        withAmcheck('1.2', async () => {
+          const results = await verify({ integrity: integrityWith({ readAll: false }) });
+          expect(results.map((r) => [r.name, r.status])).toEqual([
+            ['integrity', 'PASS'],
+            ['heap', 'SKIP'],
+          ]);
+          expect(results[1]?.message).toMatch(
+            /^not run: amcheck 1\.2 on the copy has no verify_heapam/,
+          );
+        }));
+
+      it('skips when the user may not install amcheck, or may not run it', async ({ skip }) => {
+        if (!connected().target.connectsAsOtherRoles)
+          skip('this server serves every connection as the same user');
+        const role = `drill_reader_${randomBytes(4).toString('hex')}`;
+        await sql(`
+          drop extension if exists amcheck;
+          create role ${role} login;
+          grant usage on schema ${schema} to ${role};
+          grant select on all tables in schema ${schema} to ${role};`);
+        try {
+          const asReader = { connection: { ...connected().target.connection, user: role } };
+          const denied = await verify({ integrity: true }, asReader);
+          expect(denied.map((r) => [r.name, r.status])).toEqual([
+            ['integrity', 'SKIP'],
+            ['heap', 'SKIP'],
+            ['read-all', 'PASS'],
+          ]);
+          for (const skipped of denied.slice(0, 2))
+            expect(skipped.message).toMatch(
+              /^not run: amcheck is not installed on the copy and cannot be: permission denied to create extension "amcheck"/,
+            );
+          await sql('create extension amcheck');
+          const unprivileged = await verify(
+            { integrity: integrityWith({ readAll: false }) },
+            asReader,
+          );
+          expect(unprivileged).toMatchObject([
+            {
+              name: 'integrity',
+              status: 'SKIP',
+              message: `not run: user ${role} may not execute amcheck's bt_index_check (grant EXECUTE on it, or connect as the copy's owner)`,
+            },
+            { name: 'heap', status: 'SKIP', message: expect.stringContaining('verify_heapam') },
+          ]);
+        } finally {
+          await sql(`drop owned by ${role}; drop role ${role};`);
+        }
+      });
+    });
+
+    describe('a healthy database', () => {
+      it('passes every check, with no false alarm', async () => {
+        await sql('create extension if not exists amcheck');
+        const results = await verify({
+          integrity: integrityWith({ parentCheck: true }),
+          tables: {
+            [orders]: {
+              columns: { id: 'int', note: 'text', placed_at: 'timestamptz' },
+              minRows: 100,
+              freshness: { column: 'placed_at', maxAgeMinutes: 10 },
+            },
+            [`${schema}.events`]: { columns: { id: 'bigint', at: 'timestamptz' }, minRows: 1000 },
+            [`${schema}.documents`]: { minRows: 3 },
+          },
+          sql: [
+            { name: 'orders', query: `select count(*) from ${orders}`, expect: { equals: 100 } },
+          ],
+        });
+        expect(results.map((r) => r.name)).toEqual([
+          'integrity',
+          'heap',
+          'read-all',
+          `schema:${orders}`,
+          `rows:${orders}`,
+          `freshness:${orders}.placed_at`,
+          `schema:${schema}.events`,
+          `rows:${schema}.events`,
+          `rows:${schema}.documents`,
+          'sql:orders',
+        ]);
+        expect(results.filter((r) => r.status !== 'PASS')).toEqual([]);
+      });
+    });
+
+    describe('schema', () => {
+      const typed = `${schema}.typed`;
+
+      beforeAll(async () => {
+        await sql(`
+          create type ${schema}.mood as enum ('ok', 'sad');
+          create table ${typed} (
+            id bigint not null, n int, small smallint, price numeric(12, 2), ratio float8,
+            r real, flag boolean, name varchar(40), code char(3), note text, at timestamptz,
+            at3 timestamp(3) with time zone, local timestamp, d date, t time, span interval,
+            tags text[], grid int[][], doc jsonb, uid uuid, m ${schema}.mood, "MixedCase" int);
+          alter table ${typed} drop column note;`);
+      });
+
+      afterAll(async () => {
+        await sql(`drop table ${typed}; drop type ${schema}.mood;`);
+      });
+
+      it('passes when every column is there with its type, aliases accepted', async () => {
+        const columns = {
+          id: 'int8',
+          n: 'int',
+          small: 'int2',
+          price: 'numeric(12,2)',
+          ratio: 'double precision',
+          r: 'float4',
+          flag: 'bool',
+          name: 'varchar',
+          code: 'char(3)',
+          at: 'timestamptz',
+          at3: 'timestamptz',
+          local: 'timestamp',
+          d: 'date',
+          t: 'time',
+          span: 'interval',
+          tags: 'text[]',
+          grid: 'integer[]',
+          doc: 'jsonb',
+          uid: 'uuid',
+          m: 'mood',
+          MixedCase: 'integer',
+        };
+        const result = await verifyOne({ tables: { [typed]: { columns } } });
+        expect(result).toMatchObject({
+          name: `schema:${typed}`,
+          status: 'PASS',
+          message: `${typed} has the 21 expected columns, each of the expected type`,
+          metrics: { columns: 21, missing: 0, mismatched: 0 },
+        });
+        const qualified = await verifyOne({
+          tables: { [typed]: { columns: { m: `${schema}.mood`, name: 'character varying(40)' } } },
+        });
+        expect(qualified.status).toBe('PASS');
+      });
+
+      it('fails naming each missing column and each column of another type', async () => {
+        const result = await verifyOne({
+          tables: {
+            [typed]: {
+              columns: {
+                id: 'integer',
+                n: 'int',
+                name: 'varchar(20)',
+                at: 'timestamp',
+                note: 'text',
+                mixedcase: 'int',
+                m: 'text',
+              },
+            },
+          },
+        });
+        expect(result).toMatchObject({
+          name: `schema:${typed}`,
+          status: 'FAIL',
+          metrics: { columns: 7, missing: 2, mismatched: 4 },
+        });
+        expect(result.message).toBe(
+          [
+            `6 of 7 expected columns of ${typed} are wrong: column id is bigint, expected integer`,
+            'column name is character varying(40), expected varchar(20)',
+            'column at is timestamp with time zone, expected timestamp',
+            // A dropped column is gone, even though its slot remains.
+            'missing column note',
+            'missing column mixedcase (there is MixedCase)',
+            `column m is ${schema}.mood, expected text`,
+          ].join('; '),
+        );
+      });
+
+      it('fails for a missing table, and runs before its other checks', async () => {
+        const results = await verify({
+          tables: { [`${schema}.missing`]: { columns: { id: 'int' }, minRows: 0 } },
+        });
+        expect(results).toMatchObject([
+          {
+            name: `schema:${schema}.missing`,
+            status: 'FAIL',
+            message: `table ${schema}.missing does not exist in the restored copy`,
+          },
+          { name: `rows:${schema}.missing`, status: 'FAIL' },
+        ]);
       });
     });
 

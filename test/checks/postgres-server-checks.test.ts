@@ -70,6 +70,7 @@ async function scratchDatabase(value: string): Promise<CheckTarget> {
     connection: { ...server, database },
     enforcesStatementTimeout: true,
     terminatesBackends: true,
+    connectsAsOtherRoles: true,
     close: () =>
       withClient(server, async (client) => {
         await client.query(

@@ -60,6 +60,8 @@ describe('a local drill on PGlite', () => {
     expect(report.checks.map((c) => [c.name, c.status])).toEqual([
       ['connectivity', 'PASS'],
       ['integrity', 'PASS'],
+      ['heap', 'PASS'],
+      ['read-all', 'PASS'],
       ['rows:orders', 'PASS'],
       ['freshness:orders.created_at', 'PASS'],
       ['sql:no negative totals', 'PASS'],
