@@ -1,5 +1,5 @@
 import type { ParsedArgs } from 'citty';
-import type { Target } from '#core/config.ts';
+import { integrityOf, type Target } from '#core/config.ts';
 import { ConfigError } from '#core/errors.ts';
 import type { CheckResult } from '#core/state.ts';
 import { defineCliCommand, EXIT, type Io } from './command.ts';
@@ -98,25 +98,22 @@ async function chooseTarget(flags: CheckFlags, family: DatabaseUrl['engine']): P
 }
 
 /**
- * The integrity check as this session can run it. It creates amcheck if it is missing, so it
- * runs only where amcheck is installed and the session could write: a read-only session
- * (a standby, default_transaction_read_only) refuses even `create extension if not exists`.
+ * The integrity checks as this session can run them. The index and heap checks need amcheck,
+ * and where it is missing the verifier would create it, a write: check only reads, so they are
+ * SKIP with the reason there (read-all needs no extension and still runs).
  */
 function integrityHere(checks: Target['checks'], facts: SessionFacts, database: string) {
-  if (checks.integrity === false) return { checks };
-  const why = !facts.amcheck
-    ? `the amcheck extension is not installed in "${database}", and check only reads: install it there (create extension amcheck) to have the B-tree indexes verified`
-    : facts.readOnly
-      ? 'the session is read-only (a standby, or default_transaction_read_only), and the index check starts with "create extension if not exists amcheck", which it refuses: check the primary, or a restored copy'
-      : undefined;
-  if (!why) return { checks };
-  const skipped: CheckResult = {
-    name: 'integrity',
-    status: 'SKIP',
-    message: `not run: ${why}`,
-    ms: 0,
-  };
-  return { checks: { ...checks, integrity: false }, skipped };
+  const wanted = integrityOf(checks);
+  if (!wanted || facts.amcheck || (!wanted.indexes && !wanted.heap)) return { checks };
+  const why = `not run: the amcheck extension is not installed in "${database}", and check only reads: install it there (create extension amcheck) to have this verified`;
+  const skipped: CheckResult[] = [
+    ...(wanted.indexes
+      ? [{ name: 'integrity', status: 'SKIP' as const, message: why, ms: 0 }]
+      : []),
+    ...(wanted.heap ? [{ name: 'heap', status: 'SKIP' as const, message: why, ms: 0 }] : []),
+  ];
+  const integrity = { ...wanted, indexes: false, parentCheck: false, heap: false };
+  return { checks: { ...checks, integrity }, skipped };
 }
 
 /** A session opened and read (what it may do), or why it could not be. */
@@ -200,7 +197,7 @@ async function checkDatabase(flags: CheckFlags, io: Io): Promise<number> {
     const verifyStart = new Date();
     // There is no snapshot: the recovery point is now, and freshness is measured against it.
     const results = await new PostgresVerifier().verify(session.connection, checks, verifyStart);
-    if (skipped) results.splice(results[0]?.name === 'connectivity' ? 1 : 0, 0, skipped);
+    if (skipped) results.splice(results[0]?.name === 'connectivity' ? 1 : 0, 0, ...skipped);
     verification = { startedAt: verifyStart, finishedAt: new Date(), checks: results };
     io.stderr(
       `  Verify done in ${seconds(verification.finishedAt.getTime() - verifyStart.getTime())}`,

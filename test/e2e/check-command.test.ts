@@ -100,7 +100,7 @@ if (serverUrl) {
       expect(run.status).toBe(0);
       const { hostname, port } = new URL(shop.url);
       const name = `${hostname}${port && port !== '5432' ? `:${port}` : ''}/${shop.name}`;
-      expect(run.stdout.split('\n')[0]).toBe(`PASS ${name}: 2 checks passed`);
+      expect(run.stdout.split('\n')[0]).toBe(`PASS ${name}: 4 checks passed`);
       expect(run.stdout).toMatch(/PASS {2}integrity .+ 3 B-tree indexes on 2 tables verified/);
       expect(run.stdout).toContain(`Checked         postgres database "${shop.name}" at `);
       expect(run.stdout).not.toMatch(/Snapshot|Restored|Teardown/);
@@ -122,6 +122,8 @@ if (serverUrl) {
       expect(report.checks.map((c) => [c.name, c.status])).toEqual([
         ['connectivity', 'PASS'],
         ['integrity', 'PASS'],
+        ['heap', 'PASS'],
+        ['read-all', 'PASS'],
         ['rows:orders', 'PASS'],
         ['freshness:orders.created_at', 'PASS'],
         ['rows:customers', 'PASS'],
@@ -182,17 +184,22 @@ if (serverUrl) {
       }
     });
 
-    it('only reads: without amcheck the integrity check is SKIP, and amcheck is still not there', async () => {
+    it('only reads: without amcheck the index and heap checks are SKIP, and amcheck is still not there', async () => {
       const run = await runCli(['check', '--url', bare.url, '--json']);
       expect(run.status).toBe(0);
       const report = json(run);
-      expect(report.summary).toMatch(/: 1 check passed, integrity skipped$/);
-      expect(report.checks[1]).toMatchObject({ name: 'integrity', status: 'SKIP' });
+      expect(report.summary).toMatch(/: 2 checks passed, integrity, heap skipped$/);
+      expect(report.checks.map((c) => [c.name, c.status])).toEqual([
+        ['connectivity', 'PASS'],
+        ['integrity', 'SKIP'],
+        ['heap', 'SKIP'],
+        ['read-all', 'PASS'],
+      ]);
       expect(report.checks[1]?.message).toContain('the amcheck extension is not installed');
       expect(await bare.sql("select 1 from pg_extension where extname = 'amcheck'")).toEqual([]);
     });
 
-    it('runs every check of a target in a read-only database (nothing it runs writes)', async () => {
+    it("runs every check of a target, amcheck's too, in a read-only database (nothing it runs writes)", async () => {
       const readOnly = await scratchDatabase(base, 'restore_drill_check_ro');
       try {
         await readOnly.sql(shopSql);
@@ -204,13 +211,14 @@ if (serverUrl) {
         const report = json(run);
         expect(report.checks.map((c) => [c.name, c.status])).toEqual([
           ['connectivity', 'PASS'],
-          ['integrity', 'SKIP'],
+          ['integrity', 'PASS'],
+          ['heap', 'PASS'],
+          ['read-all', 'PASS'],
           ['rows:orders', 'PASS'],
           ['freshness:orders.created_at', 'PASS'],
           ['rows:customers', 'PASS'],
           ['sql:no negative totals', 'PASS'],
         ]);
-        expect(report.checks[1]?.message).toContain('the session is read-only');
         expect(run.status).toBe(0);
       } finally {
         await readOnly.drop();
@@ -251,7 +259,7 @@ if (serverUrl) {
         'ledger',
       ]);
       expect(chosen.status).toBe(0);
-      expect(chosen.stdout).toMatch(/^PASS ledger: 2 checks passed/);
+      expect(chosen.stdout).toMatch(/^PASS ledger: 4 checks passed/);
     });
 
     describe('against a server that asks for a password', () => {
