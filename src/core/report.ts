@@ -115,6 +115,14 @@ function checkProblems(checks: CheckResult[]): string[] {
   return parts;
 }
 
+/** `9 checks passed, heap skipped`: what passed, and what did not run, said alike in every report. */
+function passedPhrase(checks: CheckResult[]): string {
+  const passed = namesWith(checks, 'PASS').length;
+  const skipped = namesWith(checks, 'SKIP');
+  const noun = passed === 1 ? 'check' : 'checks';
+  return `${passed} ${noun} passed${skipped.length ? `, ${skipped.join(', ')} skipped` : ''}`;
+}
+
 function summaryOf(report: Omit<DrillReport, 'summary'>): string {
   const { status, target, checks, failure, teardown } = report;
   const parts: string[] = [];
@@ -125,7 +133,7 @@ function summaryOf(report: Omit<DrillReport, 'summary'>): string {
   if (status === 'PASS') {
     const restore = report.timings.restoreMs;
     parts.push(
-      `${checks.length} checks passed${restore === null ? '' : `, restored in ${seconds(restore)}`}`,
+      `${passedPhrase(checks)}${restore === null ? '' : `, restored in ${seconds(restore)}`}`,
     );
   }
   return `${status} ${target}: ${parts.join('; ')}`;
@@ -234,14 +242,7 @@ export function checkReport(check: {
   const { checks } = verification;
   const status = verdictOf(checks, false);
   const parts = checkProblems(checks);
-  if (status === 'PASS') {
-    const passed = namesWith(checks, 'PASS').length;
-    const skipped = namesWith(checks, 'SKIP');
-    const noun = passed === 1 ? 'check' : 'checks';
-    parts.push(
-      `${passed} ${noun} passed${skipped.length ? `, ${skipped.join(', ')} skipped` : ''}`,
-    );
-  }
+  if (status === 'PASS') parts.push(passedPhrase(checks));
   return {
     kind: 'check',
     status,

@@ -73,6 +73,25 @@ describe('buildReport', () => {
     expect(report.summary).toBe('PASS orders: 2 checks passed, restored in 10 min 0 s');
   });
 
+  it('says which checks did not run in the first line of a passing drill', () => {
+    const report = buildReport(
+      finished([
+        pass('connectivity'),
+        pass('integrity'),
+        {
+          name: 'heap',
+          status: 'SKIP',
+          message: 'not run: amcheck 1.2 has no verify_heapam',
+          ms: 0,
+        },
+      ]),
+      new Date(t(720)),
+    );
+    expect(report.summary).toBe(
+      'PASS orders: 2 checks passed, heap skipped, restored in 10 min 0 s',
+    );
+  });
+
   it('fails when a check fails, naming it first', () => {
     const report = buildReport(
       finished([pass('connectivity'), fail('integrity')]),
