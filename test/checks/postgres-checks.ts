@@ -2,13 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  clip,
-  judge,
-  listWithin,
-  PostgresVerifier,
-  quoteName,
-} from '#adapters/postgres/verifier.ts';
+import { clip, judge, listWithin } from '#adapters/checks.ts';
+import { PostgresVerifier, quoteName } from '#adapters/postgres/verifier.ts';
 import type { IntegrityOptions, Target } from '#core/config.ts';
 import type { ConnectionInfo } from '#core/ports.ts';
 import type { CheckResult } from '#core/state.ts';

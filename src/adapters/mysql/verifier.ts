@@ -2,7 +2,6 @@ import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 // A CommonJS package: Node's own ESM loader sees its exports as the default one.
 import mysql, { type Connection } from 'mysql2/promise';
-import { clip, judge, listWithin } from '#adapters/postgres/verifier.ts';
 import {
   type Expectation,
   type IntegrityOptions,
@@ -13,16 +12,22 @@ import {
 } from '#core/config.ts';
 import type { ConnectionInfo, DatabaseVerifier } from '#core/ports.ts';
 import { seconds } from '#core/report.ts';
-import type { CheckResult, CheckStatus } from '#core/state.ts';
+import type { CheckResult } from '#core/state.ts';
+import {
+  clip,
+  errorText,
+  judge,
+  listWithin,
+  MAX_MESSAGE_CHARS,
+  type Outcome,
+  timed,
+} from '../checks.ts';
 import { judgeCheckTable, type TableVerdict } from './check-table.ts';
 import { typeMatches } from './column-types.ts';
 import { readStatement } from './read-statement.ts';
 
 type Checks = Target['checks'];
 type Row = Record<string, unknown>;
-
-/** What one check finds, before `timed` names and times it. */
-type Outcome = { status: CheckStatus; message: string; metrics?: CheckResult['metrics'] };
 
 const CONNECT_TIMEOUT_MS = 15_000;
 
@@ -34,9 +39,6 @@ const STATEMENT_TIMEOUT_GRACE_MS = 1_000;
 
 /** As the PostgreSQL checks: values this far past the recovery point are still clock skew. */
 const CLOCK_SKEW_MS = 5 * 60_000;
-
-/** Longest message a check keeps: the whole drill state must fit in Step Functions' 256 KiB. */
-const MAX_MESSAGE_CHARS = 1_000;
 
 /** Longest text kept of what one table's check or read said. */
 const MAX_ERROR_CHARS = 200;
@@ -65,7 +67,6 @@ const BASE_TABLE_TYPES = "('BASE TABLE', 'SYSTEM VERSIONED')";
 /** Column types a freshness check can measure. */
 const TEMPORAL_TYPES = new Set(['date', 'datetime', 'timestamp']);
 
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** `sales.orders` → `` `sales`.`orders` ``: names from the config, quoted, never spliced raw. */
@@ -117,30 +118,6 @@ function asExpected(value: unknown, expect: Expectation): unknown {
   if (value === 1 || value === '1') return true;
   if (value === 0 || value === '0') return false;
   return value;
-}
-
-/**
- * Runs one check, timing it; an exception becomes that check's ERROR, never the drill's. Either
- * way the message is capped, so no check can swell the drill's state.
- */
-async function timed(name: string, run: () => Promise<Outcome>): Promise<CheckResult> {
-  const start = performance.now();
-  try {
-    const outcome = await run();
-    return {
-      name,
-      ...outcome,
-      message: clip(outcome.message, MAX_MESSAGE_CHARS),
-      ms: Math.round(performance.now() - start),
-    };
-  } catch (error) {
-    return {
-      name,
-      status: 'ERROR',
-      message: clip(errorText(error), MAX_MESSAGE_CHARS),
-      ms: Math.round(performance.now() - start),
-    };
-  }
 }
 
 /**

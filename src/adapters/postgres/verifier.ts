@@ -1,6 +1,5 @@
 import pg from 'pg';
 import {
-  type Expectation,
   type IntegrityOptions,
   integrityOf,
   type SqlAssertion,
@@ -9,13 +8,19 @@ import {
 } from '#core/config.ts';
 import type { ConnectionInfo, DatabaseVerifier } from '#core/ports.ts';
 import { seconds } from '#core/report.ts';
-import type { CheckResult, CheckStatus } from '#core/state.ts';
+import type { CheckResult } from '#core/state.ts';
+import {
+  clip,
+  errorText,
+  judge,
+  listWithin,
+  MAX_MESSAGE_CHARS,
+  type Outcome,
+  timed,
+} from '../checks.ts';
 import { typeMatches } from './types.ts';
 
 type Checks = Target['checks'];
-
-/** What one check finds, before `timed` names and times it. */
-type Outcome = { status: CheckStatus; message: string; metrics?: CheckResult['metrics'] };
 
 const CONNECT_TIMEOUT_MS = 15_000;
 
@@ -53,9 +58,6 @@ export function quoteName(name: string): string {
  */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
-/** Longest message a check keeps: the whole drill state must fit in Step Functions' 256 KiB. */
-const MAX_MESSAGE_CHARS = 1_000;
-
 /** Longest text kept of one object's error (or one heap problem) in a check's message. */
 const MAX_ERROR_CHARS = 200;
 
@@ -91,8 +93,6 @@ const AMCHECK_UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
 /** The SQLSTATE of a statement cancelled, by its statement timeout among others. */
 const QUERY_CANCELED = '57014';
 
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 const sqlState = (error: unknown): string | undefined =>
   typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
     ? error.code
@@ -108,34 +108,6 @@ const isCorruption = (error: unknown) => CORRUPTION_CODES.has(sqlState(error) ??
  * a dropped connection or a missing privilege says nothing about the data.
  */
 const isReadFailure = (error: unknown) => /^(XX|58)/.test(sqlState(error) ?? '');
-
-/** `text`, cut to at most `max` characters ending in an ellipsis when too long. */
-export function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let cut = text.slice(0, max - 1);
-  // Never leave half a surrogate pair at the end.
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut}…`;
-}
-
-/**
- * `items` joined by "; ": at most `most` of them, and only as many as fit in `budget`
- * characters, then "and N more" for the rest, so the count is never what gets cut off.
- */
-export function listWithin(items: readonly string[], most: number, budget: number): string {
-  let text = '';
-  let shown = 0;
-  for (const item of items.slice(0, most)) {
-    const next = shown ? `${text}; ${item}` : item;
-    const rest = items.length - shown - 1;
-    if (next.length + (rest ? `; and ${rest} more`.length : 0) > budget) break;
-    text = next;
-    shown++;
-  }
-  const rest = items.length - shown;
-  if (!rest) return text;
-  return shown ? `${text}; and ${rest} more` : `${rest} too long to list`;
-}
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
@@ -154,58 +126,6 @@ function failMessage(summary: string, findings: readonly string[], stopped?: str
   const tail = stopped ? `; then ${clip(stopped, MAX_ERROR_CHARS)}` : '';
   const room = MAX_MESSAGE_CHARS - summary.length - tail.length;
   return summary + listWithin(findings, MAX_LISTED, room) + tail;
-}
-
-/**
- * Runs one check, timing it; an exception becomes that check's ERROR, never the drill's. Either
- * way the message is capped, so no check can swell the drill's state.
- */
-async function timed(name: string, run: () => Promise<Outcome>): Promise<CheckResult> {
-  const start = performance.now();
-  try {
-    const outcome = await run();
-    return {
-      name,
-      ...outcome,
-      message: clip(outcome.message, MAX_MESSAGE_CHARS),
-      ms: Math.round(performance.now() - start),
-    };
-  } catch (error) {
-    return {
-      name,
-      status: 'ERROR',
-      message: clip(errorText(error), MAX_MESSAGE_CHARS),
-      ms: Math.round(performance.now() - start),
-    };
-  }
-}
-
-/** Compares a query's single value with what the config expects. */
-export function judge(value: unknown, expect: Expectation): { ok: boolean; message: string } {
-  const wanted: string[] = [];
-  if (expect.equals !== undefined) wanted.push(`= ${JSON.stringify(expect.equals)}`);
-  if (expect.min !== undefined) wanted.push(`>= ${expect.min}`);
-  if (expect.max !== undefined) wanted.push(`<= ${expect.max}`);
-  const numeric =
-    typeof value === 'number' ||
-    typeof value === 'bigint' ||
-    (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)));
-  const asNumber = numeric ? Number(value) : Number.NaN;
-  const shown =
-    value === null || value === undefined
-      ? 'no value'
-      : numeric
-        ? String(value)
-        : JSON.stringify(value);
-  const equalsOk =
-    expect.equals === undefined ||
-    (typeof expect.equals === 'number'
-      ? asNumber === expect.equals
-      : value === expect.equals || String(value) === String(expect.equals));
-  const minOk = expect.min === undefined || (numeric && asNumber >= expect.min);
-  const maxOk = expect.max === undefined || (numeric && asNumber <= expect.max);
-  const ok = value !== null && value !== undefined && equalsOk && minOk && maxOk;
-  return { ok, message: `got ${shown}, expected ${wanted.join(' and ')}` };
 }
 
 /** The amcheck functions the checks call, each by the arguments they name. */

@@ -1,0 +1,95 @@
+/**
+ * What the checks of every engine share: how a check is timed and its failures caught, how its
+ * messages are bounded, and how a custom assertion's value is judged.
+ */
+import type { Expectation } from '#core/config.ts';
+import type { CheckResult, CheckStatus } from '#core/state.ts';
+
+/** What one check finds, before `timed` names and times it. */
+export type Outcome = { status: CheckStatus; message: string; metrics?: CheckResult['metrics'] };
+
+/** Longest message a check keeps: the whole drill state must fit in Step Functions' 256 KiB. */
+export const MAX_MESSAGE_CHARS = 1_000;
+
+export const errorText = (error: unknown) =>
+  error instanceof Error ? error.message : String(error);
+
+/** `text`, cut to at most `max` characters ending in an ellipsis when too long. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max - 1);
+  // Never leave half a surrogate pair at the end.
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
+/**
+ * `items` joined by "; ": at most `most` of them, and only as many as fit in `budget`
+ * characters, then "and N more" for the rest, so the count is never what gets cut off.
+ */
+export function listWithin(items: readonly string[], most: number, budget: number): string {
+  let text = '';
+  let shown = 0;
+  for (const item of items.slice(0, most)) {
+    const next = shown ? `${text}; ${item}` : item;
+    const rest = items.length - shown - 1;
+    if (next.length + (rest ? `; and ${rest} more`.length : 0) > budget) break;
+    text = next;
+    shown++;
+  }
+  const rest = items.length - shown;
+  if (!rest) return text;
+  return shown ? `${text}; and ${rest} more` : `${rest} too long to list`;
+}
+
+/**
+ * Runs one check, timing it; an exception becomes that check's ERROR, never the drill's. Either
+ * way the message is capped, so no check can swell the drill's state.
+ */
+export async function timed(name: string, run: () => Promise<Outcome>): Promise<CheckResult> {
+  const start = performance.now();
+  try {
+    const outcome = await run();
+    return {
+      name,
+      ...outcome,
+      message: clip(outcome.message, MAX_MESSAGE_CHARS),
+      ms: Math.round(performance.now() - start),
+    };
+  } catch (error) {
+    return {
+      name,
+      status: 'ERROR',
+      message: clip(errorText(error), MAX_MESSAGE_CHARS),
+      ms: Math.round(performance.now() - start),
+    };
+  }
+}
+
+/** Compares a query's single value with what the config expects. */
+export function judge(value: unknown, expect: Expectation): { ok: boolean; message: string } {
+  const wanted: string[] = [];
+  if (expect.equals !== undefined) wanted.push(`= ${JSON.stringify(expect.equals)}`);
+  if (expect.min !== undefined) wanted.push(`>= ${expect.min}`);
+  if (expect.max !== undefined) wanted.push(`<= ${expect.max}`);
+  const numeric =
+    typeof value === 'number' ||
+    typeof value === 'bigint' ||
+    (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)));
+  const asNumber = numeric ? Number(value) : Number.NaN;
+  const shown =
+    value === null || value === undefined
+      ? 'no value'
+      : numeric
+        ? String(value)
+        : JSON.stringify(value);
+  const equalsOk =
+    expect.equals === undefined ||
+    (typeof expect.equals === 'number'
+      ? asNumber === expect.equals
+      : value === expect.equals || String(value) === String(expect.equals));
+  const minOk = expect.min === undefined || (numeric && asNumber >= expect.min);
+  const maxOk = expect.max === undefined || (numeric && asNumber <= expect.max);
+  const ok = value !== null && value !== undefined && equalsOk && minOk && maxOk;
+  return { ok, message: `got ${shown}, expected ${wanted.join(' and ')}` };
+}
