@@ -1,5 +1,5 @@
 import type { ParsedArgs } from 'citty';
-import { integrityOf, type Target } from '#core/config.ts';
+import type { IntegrityOptions, Target } from '#core/config.ts';
 import { ConfigError } from '#core/errors.ts';
 import type { CheckResult } from '#core/state.ts';
 import { defineCliCommand, EXIT, type Io } from './command.ts';
@@ -102,8 +102,12 @@ async function chooseTarget(flags: CheckFlags, family: DatabaseUrl['engine']): P
  * and where it is missing the verifier would create it, a write: check only reads, so they are
  * SKIP with the reason there (read-all needs no extension and still runs).
  */
-function integrityHere(checks: Target['checks'], facts: SessionFacts, database: string) {
-  const wanted = integrityOf(checks);
+function integrityHere(
+  checks: Target['checks'],
+  wanted: IntegrityOptions | undefined,
+  facts: SessionFacts,
+  database: string,
+) {
   if (!wanted || facts.amcheck || (!wanted.indexes && !wanted.heap)) return { checks };
   const why = `not run: the amcheck extension is not installed in "${database}", and check only reads: install it there (create extension amcheck) to have this verified`;
   const skipped: CheckResult[] = [
@@ -191,7 +195,9 @@ async function checkDatabase(flags: CheckFlags, io: Io): Promise<number> {
     io.stderr(
       `  Connect done in ${seconds(Date.now() - connectStart)} (PostgreSQL ${facts.serverVersion}, ${how})`,
     );
-    const { checks, skipped } = integrityHere(chosen.checks, facts, database);
+    const { integrityOf } = await import('#core/config.ts');
+    const wanted = integrityOf(chosen.checks);
+    const { checks, skipped } = integrityHere(chosen.checks, wanted, facts, database);
     io.stderr('  Verify ...');
     const { PostgresVerifier } = await import('#adapters/postgres/verifier.ts');
     const verifyStart = new Date();
