@@ -11,6 +11,14 @@ export type Outcome = { status: CheckStatus; message: string; metrics?: CheckRes
 /** Longest message a check keeps: the whole drill state must fit in Step Functions' 256 KiB. */
 export const MAX_MESSAGE_CHARS = 1_000;
 
+/**
+ * How far a freshness value may lie past the recovery point and still count: the source's and
+ * the snapshot's clocks can disagree by a little. Anything later is a bogus (future) date.
+ */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+export const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export const errorText = (error: unknown) =>
   error instanceof Error ? error.message : String(error);
 

@@ -14,12 +14,14 @@ import type { ConnectionInfo, DatabaseVerifier } from '#core/ports.ts';
 import { seconds } from '#core/report.ts';
 import type { CheckResult } from '#core/state.ts';
 import {
+  CLOCK_SKEW_MS,
   clip,
   errorText,
   judge,
   listWithin,
   MAX_MESSAGE_CHARS,
   type Outcome,
+  plural,
   timed,
 } from '../checks.ts';
 import { judgeCheckTable, type TableVerdict } from './check-table.ts';
@@ -36,9 +38,6 @@ const CONNECT_TIMEOUT_MS = 15_000;
  * connection itself: the server normally stops the statement first.
  */
 const STATEMENT_TIMEOUT_GRACE_MS = 1_000;
-
-/** As the PostgreSQL checks: values this far past the recovery point are still clock skew. */
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** Longest text kept of what one table's check or read said. */
 const MAX_ERROR_CHARS = 200;
@@ -66,8 +65,6 @@ const BASE_TABLE_TYPES = "('BASE TABLE', 'SYSTEM VERSIONED')";
 
 /** Column types a freshness check can measure. */
 const TEMPORAL_TYPES = new Set(['date', 'datetime', 'timestamp']);
-
-const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** `sales.orders` → `` `sales`.`orders` ``: names from the config, quoted, never spliced raw. */
 export function quoteName(name: string): string {

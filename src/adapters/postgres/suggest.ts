@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { CLOCK_SKEW_MS } from '../checks.ts';
 
 /** What a table's suggested checks hold, as the configuration's `checks.tables.<table>` has it. */
 export interface SuggestedTable {
@@ -32,9 +33,6 @@ const identifier = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 /** Column names a freshness check prefers, best first, compared without case or underscores. */
 const preferredFreshness = ['createdat', 'updatedat', 'insertedat', 'modifiedat'];
-
-/** Values later than this past now are bogus dates: the freshness check ignores them too. */
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** The least `maxAgeMinutes` suggested: a day, so a quiet night never fails the check. */
 const MIN_MAX_AGE_MINUTES = 1440;

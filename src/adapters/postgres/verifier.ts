@@ -7,15 +7,17 @@ import {
   type Target,
 } from '#core/config.ts';
 import type { ConnectionInfo, DatabaseVerifier } from '#core/ports.ts';
-import { seconds } from '#core/report.ts';
+import { seconds, bytes as sizeOf } from '#core/report.ts';
 import type { CheckResult } from '#core/state.ts';
 import {
+  CLOCK_SKEW_MS,
   clip,
   errorText,
   judge,
   listWithin,
   MAX_MESSAGE_CHARS,
   type Outcome,
+  plural,
   timed,
 } from '../checks.ts';
 import { typeMatches } from './types.ts';
@@ -51,12 +53,6 @@ export function quoteName(name: string): string {
     .map((part) => `"${part.replaceAll('"', '""')}"`)
     .join('.');
 }
-
-/**
- * How far a freshness value may lie past the recovery point and still count: the source's and
- * the snapshot's clocks can disagree by a little. Anything later is a bogus (future) date.
- */
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** Longest text kept of one object's error (or one heap problem) in a check's message. */
 const MAX_ERROR_CHARS = 200;
@@ -108,15 +104,6 @@ const isCorruption = (error: unknown) => CORRUPTION_CODES.has(sqlState(error) ??
  * a dropped connection or a missing privilege says nothing about the data.
  */
 const isReadFailure = (error: unknown) => /^(XX|58)/.test(sqlState(error) ?? '');
-
-const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
-
-/** `12 KiB`, `3.4 MiB`, `1.20 GiB`. */
-function size(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
-}
 
 /**
  * A check's FAIL message: `summary`, the findings (bounded, the rest counted), and the error
@@ -587,7 +574,7 @@ export class PostgresVerifier implements DatabaseVerifier {
     }
     return {
       status: 'PASS',
-      message: `${plural(tables.length, 'table')} (${size(bytes)} with TOAST) verified: every tuple header and TOAST pointer`,
+      message: `${plural(tables.length, 'table')} (${sizeOf(bytes)} with TOAST) verified: every tuple header and TOAST pointer`,
       metrics,
     };
   }
@@ -638,7 +625,7 @@ export class PostgresVerifier implements DatabaseVerifier {
     }
     return {
       status: 'PASS',
-      message: `${plural(tables.length, 'table')} read end to end, TOAST included: ${plural(rows, 'row')}, ${size(bytes)} at ${mbPerSecond} MB/s`,
+      message: `${plural(tables.length, 'table')} read end to end, TOAST included: ${plural(rows, 'row')}, ${sizeOf(bytes)} at ${mbPerSecond} MB/s`,
       metrics,
     };
   }
