@@ -175,7 +175,7 @@ async function checkDatabase(flags: CheckFlags, io: Io): Promise<number> {
   // Resolved into url.sslMode: pg must not apply it again to a connection made without TLS.
   delete process.env.PGSSLMODE;
 
-  const { checkReport, renderText, seconds } = await import('#core/report.ts');
+  const { seconds } = await import('#core/report.ts');
   io.stderr(`Check of ${name} at ${describeUrl(url, database, user)}`);
   io.stderr('  Connect ...');
   const connectStart = Date.now();
@@ -221,16 +221,30 @@ async function checkDatabase(flags: CheckFlags, io: Io): Promise<number> {
     };
   }
 
-  const report = checkReport({
-    target: name,
-    engine: chosen.engine,
-    database,
-    endpoint: endpointOf(url),
-    tls: connected.ok ? connected.session.tls : 'none',
-    startedAt,
-    verification,
-    finishedAt: new Date(),
-  });
+  return printReport(
+    {
+      target: name,
+      engine: chosen.engine,
+      database,
+      endpoint: endpointOf(url),
+      tls: connected.ok ? connected.session.tls : 'none',
+      startedAt,
+      verification,
+      finishedAt: new Date(),
+    },
+    flags,
+    io,
+  );
+}
+
+/** The check's report on stdout (as text, or one JSON object), and the exit code of its verdict. */
+async function printReport(
+  check: Parameters<typeof import('#core/report.ts').checkReport>[0],
+  flags: CheckFlags,
+  io: Io,
+): Promise<number> {
+  const { checkReport, renderText } = await import('#core/report.ts');
+  const report = checkReport(check);
   io.stdout(flags.json ? JSON.stringify(report, null, 2) : `${renderText(report)}\n`);
   return EXIT[report.status];
 }
@@ -276,7 +290,7 @@ async function checkMysql(
     (ask ? await ask(`Password for ${describeUrl(url, database, user)}: `) : undefined);
   const name = chosen.name ?? derivedTargetName(url, database);
 
-  const { checkReport, renderText, seconds } = await import('#core/report.ts');
+  const { seconds } = await import('#core/report.ts');
   const { verifierFor } = await import('#adapters/verifiers.ts');
   io.stderr(`Check of ${name} at ${describeUrl(url, database, user)}`);
   io.stderr('  Verify ...');
@@ -291,16 +305,18 @@ async function checkMysql(
   );
   const finishedAt = new Date();
   io.stderr(`  Verify done in ${seconds(finishedAt.getTime() - verifyStart.getTime())}`);
-  const report = checkReport({
-    target: name,
-    engine,
-    database,
-    endpoint: endpointOf(url),
-    tls,
-    startedAt,
-    verification: { startedAt: verifyStart, finishedAt, checks },
-    finishedAt,
-  });
-  io.stdout(flags.json ? JSON.stringify(report, null, 2) : `${renderText(report)}\n`);
-  return EXIT[report.status];
+  return printReport(
+    {
+      target: name,
+      engine,
+      database,
+      endpoint: endpointOf(url),
+      tls,
+      startedAt,
+      verification: { startedAt: verifyStart, finishedAt, checks },
+      finishedAt,
+    },
+    flags,
+    io,
+  );
 }
