@@ -15,13 +15,14 @@
  * RESTORE_DRILL_TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306/). One that cannot be
  * reached is reported as not measured, and the bench goes on.
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { MysqlVerifier } from '#adapters/mysql/verifier.ts';
 import { PostgresVerifier } from '#adapters/postgres/verifier.ts';
-import { targetSchema } from '#core/config.ts';
-import type { ConnectionInfo } from '#core/ports.ts';
+import { type Target, targetSchema } from '#core/config.ts';
+import type { ConnectionInfo, DatabaseVerifier } from '#core/ports.ts';
 import type { CheckResult } from '#core/state.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
@@ -78,7 +79,9 @@ const msText = (ms: number) =>
 /** One check's line: project and raw medians, their ratio, and the rates the sizes give. */
 interface Line {
   check: string;
+  /** The verifier over one session, and over PARALLEL sessions. */
   projectMs: number;
+  parallelMs: number;
   rawMs: number;
   bytes: number;
   indexes?: number;
@@ -91,21 +94,31 @@ function printLines(lines: Line[]) {
     msText(l.projectMs),
     msText(l.rawMs),
     `${(l.projectMs / l.rawMs).toFixed(2)}x`,
+    msText(l.parallelMs),
+    `${(l.parallelMs / l.rawMs).toFixed(2)}x`,
     perSecond(mb(l.bytes), l.projectMs).toFixed(0),
+    perSecond(mb(l.bytes), l.parallelMs).toFixed(0),
     perSecond(mb(l.bytes), l.rawMs).toFixed(0),
     l.indexes === undefined ? '' : perSecond(l.indexes, l.projectMs).toFixed(1),
     l.indexes === undefined ? '' : perSecond(l.indexes, l.rawMs).toFixed(1),
   ]);
   const total = lines.reduce(
-    (t, l) => ({ projectMs: t.projectMs + l.projectMs, rawMs: t.rawMs + l.rawMs }),
-    { projectMs: 0, rawMs: 0 },
+    (t, l) => ({
+      projectMs: t.projectMs + l.projectMs,
+      parallelMs: t.parallelMs + l.parallelMs,
+      rawMs: t.rawMs + l.rawMs,
+    }),
+    { projectMs: 0, parallelMs: 0, rawMs: 0 },
   );
   rows.push([
-    'total (serial)',
+    'total',
     '',
     msText(total.projectMs),
     msText(total.rawMs),
     `${(total.projectMs / total.rawMs).toFixed(2)}x`,
+    msText(total.parallelMs),
+    `${(total.parallelMs / total.rawMs).toFixed(2)}x`,
+    '',
     '',
     '',
     '',
@@ -114,12 +127,15 @@ function printLines(lines: Line[]) {
   const header = [
     'check',
     'covers',
-    'project',
+    'serial',
     'raw',
     'ratio',
-    'project MB/s',
+    `parallel ${PARALLEL}`,
+    'ratio',
+    'serial MB/s',
+    'parallel MB/s',
     'raw MB/s',
-    'project idx/s',
+    'serial idx/s',
     'raw idx/s',
   ];
   // Index rates only where a check counts indexes (PostgreSQL's amcheck).
@@ -128,6 +144,22 @@ function printLines(lines: Line[]) {
     header.slice(0, columns),
     rows.map((r) => r.slice(0, columns)),
   );
+}
+
+/** Sessions of the parallel runs: as many as the machine has CPUs, at least 2. */
+const PARALLEL = Math.max(2, availableParallelism());
+
+/** One verifier call with a budget that holds every check, over `sessions` sessions. */
+async function verifyOnce(
+  verifier: DatabaseVerifier,
+  connection: ConnectionInfo,
+  checks: Target['checks'],
+  sessions: number,
+) {
+  const request = { connection, checks, recoveryPoint: new Date(), parallel: sessions };
+  const { checks: results, resume } = await verifier.verify({ ...request, budgetMs: 3_600_000 });
+  if (resume) throw new Error('the verifier left checks for another call');
+  return results;
 }
 
 /** The checks a target gets by default: integrity (and, on PostgreSQL, heap and read-all). */
@@ -350,6 +382,11 @@ async function benchPostgres(): Promise<void> {
       heap: [],
       'read-all': [],
     };
+    const parallel: Record<(typeof names)[number], number[]> = {
+      integrity: [],
+      heap: [],
+      'read-all': [],
+    };
     const raw: Record<(typeof names)[number], number[]> = {
       integrity: [],
       heap: [],
@@ -360,11 +397,16 @@ async function benchPostgres(): Promise<void> {
       const order = run % 2 === 0 ? ['project', 'raw'] : ['raw', 'project'];
       for (const side of order) {
         if (side === 'project') {
-          const results = byName(await verifier.verify(connection, checks, new Date()));
-          for (const name of names) {
-            const result = results.get(name);
-            if (!result) throw new Error(`the verifier ran no ${name} check`);
-            project[name].push(result.ms);
+          for (const [sessions, into] of [
+            [1, project],
+            [PARALLEL, parallel],
+          ] as const) {
+            const results = byName(await verifyOnce(verifier, connection, checks, sessions));
+            for (const name of names) {
+              const result = results.get(name);
+              if (!result) throw new Error(`the verifier ran no ${name} check`);
+              into[name].push(result.ms);
+            }
           }
         } else {
           const ms = await pgRaw(db, objects);
@@ -377,6 +419,7 @@ async function benchPostgres(): Promise<void> {
       names.map((name) => ({
         check: name,
         projectMs: median(project[name]),
+        parallelMs: median(parallel[name]),
         rawMs: median(raw[name]),
         bytes: name === 'integrity' ? indexBytes : tableBytes,
         ...(name === 'integrity' ? { indexes: objects.indexes.length } : {}),
@@ -526,18 +569,24 @@ async function benchMariadb(): Promise<void> {
     const checks = defaultChecks('mariadb');
     const verifier = new MysqlVerifier();
     const project = { integrity: [] as number[], 'read-all': [] as number[] };
+    const parallel = { integrity: [] as number[], 'read-all': [] as number[] };
     const raw = { integrity: [] as number[], 'read-all': [] as number[] };
     for (let run = 0; run < runs; run++) {
       const order = run % 2 === 0 ? ['project', 'raw'] : ['raw', 'project'];
       for (const side of order) {
         if (side === 'project') {
-          const results = byName(await verifier.verify(connection, checks, new Date()));
-          const integrity = results.get('integrity');
-          const readAll = results.get('integrity:read-all');
-          if (!integrity || !readAll)
-            throw new Error('the verifier ran no integrity or read-all check');
-          project.integrity.push(integrity.ms);
-          project['read-all'].push(readAll.ms);
+          for (const [sessions, into] of [
+            [1, project],
+            [PARALLEL, parallel],
+          ] as const) {
+            const results = byName(await verifyOnce(verifier, connection, checks, sessions));
+            const integrity = results.get('integrity');
+            const readAll = results.get('integrity:read-all');
+            if (!integrity || !readAll)
+              throw new Error('the verifier ran no integrity or read-all check');
+            into.integrity.push(integrity.ms);
+            into['read-all'].push(readAll.ms);
+          }
         } else {
           raw.integrity.push(
             await time(async () => {
@@ -557,12 +606,14 @@ async function benchMariadb(): Promise<void> {
       {
         check: 'integrity (CHECK TABLE MEDIUM)',
         projectMs: median(project.integrity),
+        parallelMs: median(parallel.integrity),
         rawMs: median(raw.integrity),
         bytes: totalBytes,
       },
       {
         check: 'read-all (CHECKSUM TABLE EXTENDED)',
         projectMs: median(project['read-all']),
+        parallelMs: median(parallel['read-all']),
         rawMs: median(raw['read-all']),
         bytes: totalBytes,
       },
@@ -576,9 +627,9 @@ async function benchMariadb(): Promise<void> {
 
 console.log("# Verify throughput: the project's verifier beside the raw statements it runs");
 console.log(
-  'Verification is serial today (one check after another, one object at a time; parallel units ' +
-    "are not built yet), so only the serial ratio is shown. project = the check's own ms as " +
-    'its CheckResult reports it (read-only transactions, statement timeouts, size lookups ' +
+  `serial and parallel ${PARALLEL} = the check's own ms as its CheckResult reports it, over one ` +
+    `session and over ${PARALLEL} sharing the check's units (indexes, tables, ranges of blocks) ` +
+    ' (read-only transactions, statement timeouts, size lookups ' +
     'included); raw = the bare statements sent one after another on one open connection ' +
     '(object lists taken beforehand).',
 );

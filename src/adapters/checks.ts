@@ -33,19 +33,25 @@ export function clip(text: string, max: number): string {
 
 /**
  * `items` joined by "; ": at most `most` of them, and only as many as fit in `budget`
- * characters, then "and N more" for the rest, so the count is never what gets cut off.
+ * characters, then "and N more" for the rest (of `total`, where only the first items are
+ * kept), so the count is never what gets cut off.
  */
-export function listWithin(items: readonly string[], most: number, budget: number): string {
+export function listWithin(
+  items: readonly string[],
+  most: number,
+  budget: number,
+  total = items.length,
+): string {
   let text = '';
   let shown = 0;
   for (const item of items.slice(0, most)) {
     const next = shown ? `${text}; ${item}` : item;
-    const rest = items.length - shown - 1;
+    const rest = total - shown - 1;
     if (next.length + (rest ? `; and ${rest} more`.length : 0) > budget) break;
     text = next;
     shown++;
   }
-  const rest = items.length - shown;
+  const rest = total - shown;
   if (!rest) return text;
   return shown ? `${text}; and ${rest} more` : `${rest} too long to list`;
 }

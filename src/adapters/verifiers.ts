@@ -1,5 +1,5 @@
 import { type Engine, isMysqlFamily } from '#core/config.ts';
-import type { ConnectionInfo, DatabaseVerifier } from '#core/ports.ts';
+import type { DatabaseVerifier } from '#core/ports.ts';
 
 /**
  * The checks of an engine: PostgreSQL's (postgres, aurora-postgresql, with pg) or the MySQL
@@ -18,9 +18,9 @@ export function verifierFor(engine: Engine): DatabaseVerifier {
     return new PostgresVerifier();
   };
   return {
-    async verify(connection, checks, recoveryPoint) {
+    async verify(request) {
       made ??= load();
-      return (await made).verify(connection, checks, recoveryPoint);
+      return (await made).verify(request);
     },
   };
 }
@@ -32,8 +32,8 @@ export function verifierFor(engine: Engine): DatabaseVerifier {
 export function verifierByEngine(): DatabaseVerifier {
   const verifiers = new Map<Engine, DatabaseVerifier>();
   return {
-    async verify(connection: ConnectionInfo, checks, recoveryPoint) {
-      const { engine } = connection;
+    async verify(request) {
+      const { engine } = request.connection;
       if (!engine) {
         throw new TypeError(
           'the connection to the copy names no engine: its checks cannot be chosen',
@@ -41,7 +41,7 @@ export function verifierByEngine(): DatabaseVerifier {
       }
       const verifier = verifiers.get(engine) ?? verifierFor(engine);
       verifiers.set(engine, verifier);
-      return verifier.verify(connection, checks, recoveryPoint);
+      return verifier.verify(request);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { ParsedArgs } from 'citty';
 import type { IntegrityOptions, Target } from '#core/config.ts';
 import { ConfigError } from '#core/errors.ts';
+import type { ConnectionInfo, DatabaseVerifier } from '#core/ports.ts';
 import type { CheckResult } from '#core/state.ts';
 import { defineCliCommand, EXIT, type Io } from './command.ts';
 import type { DatabaseUrl } from './database-url.ts';
@@ -63,6 +64,32 @@ interface Chosen {
   engine: string;
   database?: string;
   checks: Target['checks'];
+  /** The target's `timeouts.verifyMinutes`: how long the checks may take in all. */
+  verifyMinutes: number;
+}
+
+/**
+ * Sessions the walks share where the configuration says nothing: the database's size and
+ * class are unknown here, and two keep a live server's load modest.
+ */
+const CHECK_SESSIONS = 2;
+
+/** Runs every check of `chosen` to the end, in as many verifier calls as its size takes. */
+async function verifyChosen(
+  verifier: DatabaseVerifier,
+  connection: ConnectionInfo,
+  checks: Target['checks'],
+  chosen: Chosen,
+  recoveryPoint: Date,
+): Promise<{ checks: CheckResult[]; calls: number }> {
+  const { verifyInCalls } = await import('#core/verification.ts');
+  const request = {
+    connection,
+    checks,
+    recoveryPoint,
+    parallel: checks.parallel ?? CHECK_SESSIONS,
+  };
+  return verifyInCalls(verifier, request, chosen.verifyMinutes);
 }
 
 async function chooseTarget(flags: CheckFlags, family: DatabaseUrl['engine']): Promise<Chosen> {
@@ -76,8 +103,8 @@ async function chooseTarget(flags: CheckFlags, family: DatabaseUrl['engine']): P
       database: family === 'mysql' ? 'check' : 'postgres',
       source: { instance: 'check' },
     };
-    const { checks } = parseWith(targetSchema, defaults, 'checks');
-    return { engine: family, checks };
+    const { checks, timeouts } = parseWith(targetSchema, defaults, 'checks');
+    return { engine: family, checks, verifyMinutes: timeouts.verifyMinutes };
   }
   const { configuredTargets } = await import('./config-file.ts');
   const targets = await configuredTargets(flags.config, flags.target);
@@ -93,8 +120,8 @@ async function chooseTarget(flags: CheckFlags, family: DatabaseUrl['engine']): P
       `target ${target.name} is ${target.engine}: a ${family}:// URL checks ${family === 'postgres' ? 'PostgreSQL' : 'MySQL-family'} targets`,
     );
   }
-  const { name, engine, database, checks } = target;
-  return { name, engine, database, checks };
+  const { name, engine, database, checks, timeouts } = target;
+  return { name, engine, database, checks, verifyMinutes: timeouts.verifyMinutes };
 }
 
 /**
@@ -188,7 +215,12 @@ async function checkDatabase(flags: CheckFlags, io: Io): Promise<number> {
     return EXIT.INTERRUPTED;
   }
 
-  let verification: { startedAt: Date; finishedAt: Date; checks: CheckResult[] };
+  let verification: {
+    startedAt: Date;
+    finishedAt: Date;
+    checks: CheckResult[];
+    invocations?: number;
+  };
   if (connected.ok) {
     const { session, facts } = connected;
     const how = session.tls === 'none' ? 'no TLS' : `TLS ${session.tls}`;
@@ -202,9 +234,20 @@ async function checkDatabase(flags: CheckFlags, io: Io): Promise<number> {
     const { PostgresVerifier } = await import('#adapters/postgres/verifier.ts');
     const verifyStart = new Date();
     // There is no snapshot: the recovery point is now, and freshness is measured against it.
-    const results = await new PostgresVerifier().verify(session.connection, checks, verifyStart);
+    const { checks: results, calls } = await verifyChosen(
+      new PostgresVerifier(),
+      session.connection,
+      checks,
+      chosen,
+      verifyStart,
+    );
     if (skipped) results.splice(results[0]?.name === 'connectivity' ? 1 : 0, 0, ...skipped);
-    verification = { startedAt: verifyStart, finishedAt: new Date(), checks: results };
+    verification = {
+      startedAt: verifyStart,
+      finishedAt: new Date(),
+      checks: results,
+      invocations: calls,
+    };
     io.stderr(
       `  Verify done in ${seconds(verification.finishedAt.getTime() - verifyStart.getTime())}`,
     );
@@ -298,9 +341,11 @@ async function checkMysql(
   const connection = { host: url.host, port: url.port, database, user, password, ssl };
   const engine = chosen.engine === 'postgres' ? 'mysql' : (chosen.engine as Target['engine']);
   // There is no snapshot: the recovery point is now, and freshness is measured against it.
-  const checks = await verifierFor(engine).verify(
+  const { checks, calls } = await verifyChosen(
+    verifierFor(engine),
     { ...connection, engine },
     chosen.checks,
+    chosen,
     verifyStart,
   );
   const finishedAt = new Date();
@@ -313,7 +358,7 @@ async function checkMysql(
       endpoint: endpointOf(url),
       tls,
       startedAt,
-      verification: { startedAt: verifyStart, finishedAt, checks },
+      verification: { startedAt: verifyStart, finishedAt, checks, invocations: calls },
       finishedAt,
     },
     flags,

@@ -5,10 +5,15 @@ type Write = (line: string) => void;
 
 const waitOf = (output: unknown) => (output as { wait?: { ready: boolean } } | undefined)?.wait;
 
+/** Verification that is to go on in another invocation: what it has left, if anything. */
+const resumeOf = (output: unknown) =>
+  (output as { verification?: { resume?: object } } | undefined)?.verification?.resume;
+
 /**
  * Turns the interpreter's event log into one line as each state starts and one as it ends,
  * with its time, for each Task state. A poll loop (Check, Choice, Wait, Check...) shows as one
- * state: from its first poll until the resource is ready, with the number of polls.
+ * state: from its first poll until the resource is ready, with the number of polls; so does a
+ * verification that takes several invocations.
  */
 export function progressPrinter(
   write: Write,
@@ -33,9 +38,11 @@ export function progressPrinter(
       case 'StateExited': {
         // A caught failure also exits the state: its failure line has said all there is.
         if (failed.delete(name)) return;
-        if (pollStates.has(name) && waitOf(event.state.output)?.ready === false) return;
+        const polling = pollStates.has(name);
+        if (polling && waitOf(event.state.output)?.ready === false) return;
+        if (resumeOf(event.state.output)) return;
         const { at, entries } = started.get(name) ?? { at: event.timestamp, entries: 1 };
-        const polls = entries > 1 ? `, ${entries} polls` : '';
+        const polls = entries > 1 ? `, ${entries} ${polling ? 'polls' : 'invocations'}` : '';
         write(`  ${name} done in ${seconds(event.timestamp - at)}${polls}`);
         started.delete(name);
         return;

@@ -63,6 +63,9 @@ const integrityOptions = z.strictObject({
 export type IntegrityOptions = z.infer<typeof integrityOptions>;
 const INTEGRITY_DEFAULTS: IntegrityOptions = z.parse(integrityOptions, {});
 
+/** Most sessions a verification opens on a copy at once. */
+const MAX_PARALLEL = 16;
+
 /** The database a target's checks connect to when it names none: PostgreSQL's own. */
 const DEFAULT_DATABASE = 'postgres';
 
@@ -72,6 +75,11 @@ const checks = z.strictObject({
   sql: z._default(z.array(sqlAssertion), []),
   /** Upper bound for each custom SQL assertion. */
   statementTimeoutSeconds: z._default(z.number().check(z.positive(), z.maximum(3600)), 60),
+  /**
+   * Sessions the integrity and read checks share their work over; by default, sized to the
+   * copy's instance class (see `verifySessions`).
+   */
+  parallel: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_PARALLEL))),
 });
 
 /** An RDS identifier as RDS stores it: letters, digits, single hyphens, starting with a letter. */
@@ -214,7 +222,15 @@ const timeouts = z.strictObject({
   // workflow's 8-hour TimeoutSeconds: a drill that times out there skips teardown.
   snapshotMinutes: z._default(z.number().check(z.positive(), z.maximum(120)), 60),
   restoreMinutes: z._default(z.number().check(z.positive(), z.maximum(240)), 90),
+  /** All of verification, over as many Verify invocations as a large copy takes. */
+  verifyMinutes: z._default(z.number().check(z.positive(), z.maximum(240)), 120),
 });
+
+/**
+ * The most snapshot, restore and verification may take together: what the workflow's 8 hours
+ * leave for teardown's retries and the report.
+ */
+export const MAX_DRILL_MINUTES = 420;
 
 /**
  * Target names become part of RDS identifiers (letters, digits, single hyphens, starting with a
@@ -248,7 +264,11 @@ export const targetSchema = z
       maxRestorableLagMinutes: 60,
       maxAutomatedSnapshotAgeHours: 26,
     }),
-    timeouts: z._default(timeouts, { snapshotMinutes: 60, restoreMinutes: 90 }),
+    timeouts: z._default(timeouts, {
+      snapshotMinutes: 60,
+      restoreMinutes: 90,
+      verifyMinutes: 120,
+    }),
     checks: z._default(checks, {
       integrity: true,
       tables: {},
@@ -281,6 +301,13 @@ export const targetSchema = z
         problem(
           'database',
           `a ${engine} target names the database its checks cover: MySQL has no default one (${DEFAULT_DATABASE} is PostgreSQL's)`,
+        );
+      }
+      const { snapshotMinutes, restoreMinutes, verifyMinutes } = target.timeouts;
+      if (snapshotMinutes + restoreMinutes + verifyMinutes > MAX_DRILL_MINUTES) {
+        problem(
+          'timeouts',
+          `snapshotMinutes + restoreMinutes + verifyMinutes is ${snapshotMinutes + restoreMinutes + verifyMinutes}, at most ${MAX_DRILL_MINUTES} (the workflow's 8 hours must leave time for teardown)`,
         );
       }
       const integrity = target.checks.integrity;
@@ -319,6 +346,20 @@ export const configSchema = z.strictObject({
 export function integrityOf(checks: Target['checks']): IntegrityOptions | undefined {
   if (checks.integrity === false) return undefined;
   return z.parse(integrityOptions, checks.integrity === true ? {} : checks.integrity);
+}
+
+/**
+ * Sessions a verification opens on a copy of `instanceClass` by default: one per vCPU as the
+ * class name implies (`large` 2, `xlarge` 4, `4xlarge` 16), at least 2 and at most 8, so a
+ * copy's own CPUs do the work without crowding it; 1 where the class is unknown.
+ */
+export function verifySessions(checks: Target['checks'], instanceClass?: string): number {
+  if (checks.parallel !== undefined) return checks.parallel;
+  const size = instanceClass?.split('.').pop();
+  if (!size) return 1;
+  const times = /^(\d+)xlarge$/.exec(size)?.[1];
+  const vcpus = times ? 4 * Number(times) : size === 'xlarge' ? 4 : 2;
+  return Math.min(8, Math.max(2, vcpus));
 }
 
 /** The class a restored copy runs on: the target's, or the smallest its engine runs on. */

@@ -1,7 +1,7 @@
 import type { BackupFacts } from './backup-health.ts';
 import type { Engine, RecoveryPoint, RestoreSettings, Target, TargetSource } from './config.ts';
 import type { DrillReport } from './report.ts';
-import type { CheckResult } from './state.ts';
+import type { CheckResult, VerifyProgress } from './state.ts';
 
 /** Tags every resource a drill creates carries; teardown deletes nothing without them. */
 export type Tags = Record<string, string>;
@@ -75,6 +75,8 @@ export interface ConnectionInfo extends Endpoint {
   user: string;
   password?: string;
   ssl?: { ca?: string; rejectUnauthorized: boolean };
+  /** Most sessions the server takes at once, where it takes few (PGlite serves one). */
+  maxSessions?: number;
 }
 
 /**
@@ -138,13 +140,33 @@ export interface DatabaseFleet {
   connectionFor(copy: CopyInfo, target: Target): Promise<ConnectionInfo>;
 }
 
-/** Runs a target's checks against a restored copy. */
+/** One call of a verifier: what to check, over how many sessions, and for how long. */
+export interface VerifyRequest {
+  connection: ConnectionInfo;
+  checks: Target['checks'];
+  /** The point in time the copy's data is from: freshness is measured against it. */
+  recoveryPoint: Date;
+  /** Sessions the checks that walk the database share the work over. */
+  parallel: number;
+  /** How long this call may read the database; what is left over comes back as `resume`. */
+  budgetMs: number;
+  /** Where an earlier call stopped: only the checks it names run, each from where it was. */
+  resume?: VerifyProgress;
+}
+
+export interface Verification {
+  /**
+   * A result for each check run: final, or, for a check named in `resume`, an ERROR saying how
+   * far it got, which stands if verification goes no further.
+   */
+  checks: CheckResult[];
+  /** The checks left unfinished when the budget ran out, to pass back as `resume`. */
+  resume?: VerifyProgress;
+}
+
+/** Runs a target's checks against a restored copy, as far as one call's budget goes. */
 export interface DatabaseVerifier {
-  verify(
-    connection: ConnectionInfo,
-    checks: Target['checks'],
-    recoveryPoint: Date,
-  ): Promise<CheckResult[]>;
+  verify(request: VerifyRequest): Promise<Verification>;
 }
 
 /** The targets the deployed stack drills: the configuration it stores, read when asked. */

@@ -45,10 +45,62 @@ export interface DrillReport {
   recoveryPoint: { at: string; ageMs: number | null } | null;
   /** The newest data the freshness checks found: the data loss window actually present. */
   dataFreshness: { newestDataAt: string; lagMs: number } | null;
+  verified: Verified | null;
   checks: CheckResult[];
   /** The step that stopped the drill, if one did. */
   failure: { step: string; error: string; message: string } | null;
   teardown: { status: 'DONE' | 'KEPT' | 'ERROR'; message: string; deleted: string[] };
+}
+
+/**
+ * How much the checks that walk the whole database (integrity, heap, read-all) covered, and how
+ * fast: bytes are the indexes' plus the tables' (read by several checks, counted once); MB/s is
+ * everything those checks read over the time they took, across every invocation.
+ */
+export interface Verified {
+  invocations: number;
+  tables: number;
+  indexes: number;
+  bytes: number;
+  ms: number;
+  mbPerSecond: number;
+}
+
+/** The checks that walk the database, by the names both engines give them. */
+const WALK_CHECKS = new Set(['integrity', 'heap', 'read-all', 'integrity:read-all']);
+
+function verifiedOf(checks: readonly CheckResult[], invocations = 1): Verified | null {
+  const walks = checks.filter((c) => WALK_CHECKS.has(c.name) && c.metrics);
+  if (!walks.length) return null;
+  const metric = (c: CheckResult, name: string) => Number(c.metrics?.[name] ?? 0) || 0;
+  const ofIndexes = walks.filter((c) => metric(c, 'indexes') > 0);
+  const ofTables = walks.filter((c) => !ofIndexes.includes(c));
+  const ms = walks.reduce((sum, c) => sum + c.ms, 0);
+  const read = walks.reduce((sum, c) => sum + metric(c, 'bytes'), 0);
+  return {
+    invocations,
+    tables: Math.max(0, ...walks.map((c) => metric(c, 'tables'))),
+    indexes: Math.max(0, ...ofIndexes.map((c) => metric(c, 'indexes'))),
+    bytes:
+      Math.max(0, ...ofIndexes.map((c) => metric(c, 'bytes'))) +
+      Math.max(0, ...ofTables.map((c) => metric(c, 'bytes'))),
+    ms,
+    mbPerSecond: Number((read / 1e6 / (Math.max(ms, 1) / 1000)).toFixed(1)),
+  };
+}
+
+/** `Verified  3 tables, 12 indexes, 1.2 GB in 4.1 s (290 MB/s), in 2 invocations`. */
+function verifiedLine(verified: Verified | null): string[] {
+  if (!verified) return [];
+  const { tables, indexes, invocations } = verified;
+  const what = [
+    `${tables} table${tables === 1 ? '' : 's'}`,
+    indexes ? `${indexes} index${indexes === 1 ? '' : 'es'}` : '',
+  ].filter(Boolean);
+  const calls = invocations > 1 ? `, in ${invocations} invocations` : '';
+  return [
+    `Verified        ${what.join(', ')}, ${bytes(verified.bytes)} in ${seconds(verified.ms)} (${verified.mbPerSecond} MB/s)${calls}`,
+  ];
 }
 
 const between = (from?: string, to?: string): number | null =>
@@ -198,6 +250,7 @@ export function buildReport(state: DrillState, finishedAt: Date): DrillReport {
       ? { at: recoveryAt, ageMs: between(recoveryAt, verification?.finishedAt) }
       : null,
     dataFreshness: freshnessOf(checks),
+    verified: verifiedOf(checks, verification?.invocations),
     checks,
     failure,
     teardown,
@@ -224,6 +277,7 @@ export interface CheckReport {
   finishedAt: string;
   timings: { phases: { verify: number | null }; totalMs: number };
   dataFreshness: DrillReport['dataFreshness'];
+  verified: Verified | null;
   checks: CheckResult[];
 }
 
@@ -235,7 +289,7 @@ export function checkReport(check: {
   endpoint: string;
   tls: CheckReport['tls'];
   startedAt: Date;
-  verification: { startedAt: Date; finishedAt: Date; checks: CheckResult[] };
+  verification: { startedAt: Date; finishedAt: Date; checks: CheckResult[]; invocations?: number };
   finishedAt: Date;
 }): CheckReport {
   const { verification, ...about } = check;
@@ -255,6 +309,7 @@ export function checkReport(check: {
       totalMs: check.finishedAt.getTime() - check.startedAt.getTime(),
     },
     dataFreshness: freshnessOf(checks),
+    verified: verifiedOf(checks, verification.invocations),
     checks,
   };
 }
@@ -317,6 +372,7 @@ function renderCheckText(report: CheckReport): string {
       `Newest data     ${report.dataFreshness.newestDataAt}, ${seconds(report.dataFreshness.lagMs)} before the check`,
     );
   }
+  lines.push(...verifiedLine(report.verified));
   const tls = report.tls === 'none' ? 'no TLS' : `TLS ${report.tls}`;
   lines.push(
     `Checked         ${report.engine} database "${report.database}" at ${report.endpoint} (${tls}), started ${report.startedAt}`,
@@ -360,6 +416,7 @@ export function renderText(report: DrillReport | CheckReport): string {
       `Newest data     ${report.dataFreshness.newestDataAt}, ${seconds(report.dataFreshness.lagMs)} before the recovery point`,
     );
   }
+  lines.push(...verifiedLine(report.verified));
   if (report.restoredFrom) {
     const { mode, kind, id, sizeBytes, engineVersion } = report.restoredFrom;
     const what = kind === 'snapshot' ? `snapshot ${id}` : `point in time of ${id}`;

@@ -29,6 +29,39 @@ export type CheckResult = z.infer<typeof checkResultSchema>;
 
 const isoTime = z.iso.datetime({ offset: true });
 
+/**
+ * How far a check that walks the database (its indexes, its tables, ranges of a table's blocks)
+ * has got, kept between the Verify invocations that share it. Each unit of the walk has a key
+ * that sorts in walk order; the units done are those up to `after`, and `doneAhead`.
+ */
+export const walkProgressSchema = z.object({
+  /** Every unit whose key sorts at or before this one is done. */
+  after: z.optional(z.string()),
+  /** Units past `after` done already (finished out of order, on other sessions). */
+  doneAhead: z._default(z.array(z.string()), []),
+  /** Units the time budget cut short once: run first next time, and not cut twice. */
+  retried: z._default(z.array(z.string()), []),
+  /** Units done, bytes and rows they held, and milliseconds spent on them, so far. */
+  done: z._default(z.number(), 0),
+  bytes: z._default(z.number(), 0),
+  rows: z._default(z.number(), 0),
+  ms: z._default(z.number(), 0),
+  /** What the walk found broken (the first few), and how many it found in all. */
+  findings: z._default(z.array(z.string()), []),
+  found: z._default(z.number(), 0),
+  /** What else the walk has to say (the first few), and counts of its own. */
+  notes: z._default(z.array(z.string()), []),
+  tally: z._default(z.record(z.string(), z.number()), {}),
+  /** Units that could not be done within one invocation's budget, twice: unverified. */
+  unverified: z._default(z.array(z.string()), []),
+  unverifiedCount: z._default(z.number(), 0),
+});
+export type WalkProgress = z.infer<typeof walkProgressSchema>;
+
+/** The checks a verification has still to finish, by name, each from where it stopped. */
+export const verifyProgressSchema = z.record(z.string(), walkProgressSchema);
+export type VerifyProgress = z.infer<typeof verifyProgressSchema>;
+
 const resourceSchema = z.object({
   id: z.string(),
   status: z.string(),
@@ -77,7 +110,15 @@ export const drillStateSchema = z.object({
     z.object({ ready: z.boolean(), seconds: z.int().check(z.minimum(1)), polls: z.number() }),
   ),
   verification: z.optional(
-    z.object({ startedAt: isoTime, finishedAt: isoTime, checks: z.array(checkResultSchema) }),
+    z.object({
+      startedAt: isoTime,
+      finishedAt: isoTime,
+      checks: z.array(checkResultSchema),
+      /** How many Verify invocations the checks took (a large copy takes several). */
+      invocations: z.optional(z.number()),
+      /** What is left to verify: Verify runs again until nothing is. */
+      resume: z.optional(verifyProgressSchema),
+    }),
   ),
   teardown: z.optional(
     z.object({

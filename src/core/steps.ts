@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { judgeBackupHealth } from './backup-health.ts';
-import { parseWith, type Target } from './config.ts';
+import { parseWith, type Target, verifySessions } from './config.ts';
 import {
   ConfigError,
   ForeignResourceError,
@@ -27,6 +27,13 @@ import {
   namedDrillInputSchema,
   type StepName,
 } from './state.ts';
+import {
+  CALL_BUDGET_MS,
+  LAST_CALL_MS,
+  mergeResults,
+  stoppedAtLimit,
+  timeLeftMs,
+} from './verification.ts';
 
 /** What the steps need from the outside world. */
 export interface DrillDeps {
@@ -303,8 +310,10 @@ export async function checkInstance(
 }
 
 /**
- * Verify: runs the target's checks against the restored copy. It connects only to a copy this
- * drill created and tagged, so a drill can never run its checks against production.
+ * Verify: runs the target's checks against the restored copy, as far as one invocation's
+ * budget goes; the workflow runs it again while `verification.resume` says what is left. It
+ * connects only to a copy this drill created and tagged, so a drill can never run its checks
+ * against production.
  */
 export async function verify(
   state: DrillState,
@@ -312,19 +321,41 @@ export async function verify(
 ): Promise<DrillState> {
   const record = required(state.copy, 'restored copy');
   const point = required(state.recoveryPoint, 'recovery point');
-  const startedAt = clock.now().toISOString();
+  // A verification with checks left is gone on with; any other is started afresh.
+  const earlier = state.verification?.resume ? state.verification : undefined;
+  const startedAt = earlier?.startedAt ?? clock.now().toISOString();
+  const { verifyMinutes } = state.target.timeouts;
   const info = await fleet.describeCopy(record.id, state.target.source);
   if (!info) throw new RestoreFailedError(`restored ${record.kind} ${record.id} no longer exists`);
   const copy = requireOwned(info, state);
   const connection = await fleet.connectionFor(copy, state.target);
-  const recoveryPoint = new Date(point.createdAt ?? point.requestedAt);
-  const checks = [
-    ...(await verifier.verify(connection, state.target.checks, recoveryPoint)),
-    ...(await sourceBackupHealth(state, { fleet, clock })),
-  ];
+  const left = () => timeLeftMs(new Date(startedAt), verifyMinutes, clock.now());
+  const call = await verifier.verify({
+    connection,
+    checks: state.target.checks,
+    recoveryPoint: new Date(point.createdAt ?? point.requestedAt),
+    parallel: verifySessions(state.target.checks, copy.instanceClass ?? record.instanceClass),
+    budgetMs: Math.max(0, Math.min(CALL_BUDGET_MS, left())),
+    resume: earlier?.resume,
+  });
+  // The source's backups are judged once, with the first of the copy's checks.
+  let checks = earlier
+    ? mergeResults(earlier.checks, call.checks)
+    : [...call.checks, ...(await sourceBackupHealth(state, { fleet, clock }))];
+  let resume = call.resume;
+  if (resume && left() < LAST_CALL_MS) {
+    checks = stoppedAtLimit(checks, resume, verifyMinutes);
+    resume = undefined;
+  }
   return {
     ...state,
-    verification: { startedAt, finishedAt: clock.now().toISOString(), checks },
+    verification: {
+      startedAt,
+      finishedAt: clock.now().toISOString(),
+      checks,
+      invocations: (earlier?.invocations ?? 0) + 1,
+      resume,
+    },
   };
 }
 

@@ -21,7 +21,8 @@ const { verifierFor, verifierByEngine } = await import('#adapters/verifiers.ts')
 const verifier = ${pick === 'verifierFor' ? `verifierFor(${JSON.stringify(engine)})` : 'verifierByEngine()'};
 const connection = { host: '127.0.0.1', port: 9, engine: ${JSON.stringify(engine)}, database: 'shop', user: 'u' };
 const checks = { integrity: false, tables: {}, sql: [], statementTimeoutSeconds: 1 };
-console.log(JSON.stringify(await verifier.verify(connection, checks, new Date())));`;
+const request = { connection, checks, recoveryPoint: new Date(), parallel: 1, budgetMs: 1000 };
+console.log(JSON.stringify((await verifier.verify(request)).checks));`;
   const { stdout, status } = spawnSync(
     process.execPath,
     ['--import', recorder, '--input-type=module', '-e', script],
@@ -62,11 +63,13 @@ describe('the verifier of each engine', () => {
 
   it('refuses a connection that names no engine, rather than guess its checks', async () => {
     await expect(
-      verifierByEngine().verify(
-        { host: '127.0.0.1', port: 9, database: 'shop', user: 'u' },
-        { integrity: false, tables: {}, sql: [], statementTimeoutSeconds: 1 },
-        new Date(),
-      ),
+      verifierByEngine().verify({
+        connection: { host: '127.0.0.1', port: 9, database: 'shop', user: 'u' },
+        checks: { integrity: false, tables: {}, sql: [], statementTimeoutSeconds: 1 },
+        recoveryPoint: new Date(),
+        parallel: 1,
+        budgetMs: 1000,
+      }),
     ).rejects.toThrow(/names no engine/);
   });
 });

@@ -75,6 +75,9 @@ describe('MysqlVerifier on a throwaway MariaDB of its own', () => {
   let work: string | undefined;
   let ca: string | undefined;
   const verifier = new MysqlVerifier();
+  const verify = async (connection: ConnectionInfo, checks: Checks) =>
+    (await verifier.verify({ connection, checks, recoveryPoint, parallel: 2, budgetMs: 600_000 }))
+      .checks;
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'rd-mariadb-tls-'));
@@ -134,7 +137,7 @@ describe('MysqlVerifier on a throwaway MariaDB of its own', () => {
       }
       const checks: Checks = { ...none, integrity: true };
 
-      const healthy = await verifier.verify(connectionTo(s, 'shop'), checks, recoveryPoint);
+      const healthy = await verify(connectionTo(s, 'shop'), checks);
       expect(healthy.map((r) => [r.name, r.status])).toEqual([
         ['connectivity', 'PASS'],
         ['integrity', 'PASS'],
@@ -147,11 +150,7 @@ describe('MysqlVerifier on a throwaway MariaDB of its own', () => {
       await flush.query('FLUSH TABLES').finally(() => flush.end());
       await damage(join(s.dataDir, 'shop', 'broken.MYD'));
       await damage(join(s.dataDir, 'shop', 'brokenaria.MAD'));
-      const [, integrity, readAll] = await verifier.verify(
-        connectionTo(s, 'shop'),
-        checks,
-        recoveryPoint,
-      );
+      const [, integrity, readAll] = await verify(connectionTo(s, 'shop'), checks);
 
       expect(integrity).toMatchObject({
         name: 'integrity',
@@ -176,7 +175,7 @@ describe('MysqlVerifier on a throwaway MariaDB of its own', () => {
 
   describe('TLS', () => {
     const tlsTo = (s: ThrowawayServer, host: string, ssl: ConnectionInfo['ssl']) =>
-      verifier.verify({ ...connectionTo(s, 'mysql'), host, ssl }, none, recoveryPoint);
+      verify({ ...connectionTo(s, 'mysql'), host, ssl }, none);
 
     it('verifies the certificate and the host name (verify-full), and says TLS is in use', async ({
       skip,

@@ -20,7 +20,14 @@ describeCheckSuite('PostgresVerifier on PGlite', async () => {
   }
   const [host = '127.0.0.1', port] = server.getServerConn().split(':');
   return {
-    connection: { host, port: Number(port), database: 'postgres', user: 'postgres' },
+    // One backend behind the socket: the verifier's walks share one session, as in drills.
+    connection: {
+      host,
+      port: Number(port),
+      database: 'postgres',
+      user: 'postgres',
+      maxSessions: 1,
+    },
     // PGlite runs in this thread without timers: statement_timeout is accepted and never fires.
     enforcesStatementTimeout: false,
     // One backend serves every connection: none can be terminated on its own.
@@ -60,11 +67,13 @@ describe('PostgresVerifier on a PGlite without the amcheck extension', () => {
 
   it('skips the amcheck checks, saying why, and still reads every table', async () => {
     const [host = '127.0.0.1', port] = (server?.getServerConn() ?? '').split(':');
-    const results = await new PostgresVerifier().verify(
-      { host, port: Number(port), database: 'postgres', user: 'postgres' },
-      { integrity: true, tables: {}, sql: [], statementTimeoutSeconds: 10 },
-      new Date(),
-    );
+    const { checks: results } = await new PostgresVerifier().verify({
+      connection: { host, port: Number(port), database: 'postgres', user: 'postgres' },
+      checks: { integrity: true, tables: {}, sql: [], statementTimeoutSeconds: 10 },
+      recoveryPoint: new Date(),
+      parallel: 1,
+      budgetMs: 600_000,
+    });
     expect(results.map((r) => [r.name, r.status])).toEqual([
       ['connectivity', 'PASS'],
       ['integrity', 'SKIP'],

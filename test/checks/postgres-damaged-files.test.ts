@@ -126,11 +126,13 @@ if (!support.ok) {
       await overwrite(toast, chunk + hoff + 4, sequence);
 
       await server.start();
-      results = await new PostgresVerifier().verify(
-        server.connection,
-        { integrity: true, tables: {}, sql: [], statementTimeoutSeconds: 10 },
-        new Date(),
-      );
+      ({ checks: results } = await new PostgresVerifier().verify({
+        connection: server.connection,
+        checks: { integrity: true, tables: {}, sql: [], statementTimeoutSeconds: 10 },
+        recoveryPoint: new Date(),
+        parallel: 2,
+        budgetMs: 600_000,
+      }));
     }, 60_000);
 
     afterAll(async () => {

@@ -29,7 +29,11 @@ const valid = {
 describe('parseConfig', () => {
   it('accepts the documented shape and fills in defaults', () => {
     const config = parseConfig(valid);
-    expect(config.targets[0]?.timeouts).toEqual({ snapshotMinutes: 60, restoreMinutes: 90 });
+    expect(config.targets[0]?.timeouts).toEqual({
+      snapshotMinutes: 60,
+      restoreMinutes: 90,
+      verifyMinutes: 120,
+    });
     expect(config.targets[0]?.checks.statementTimeoutSeconds).toBe(60);
   });
 

@@ -19,10 +19,12 @@ import {
 } from '#core/steps.ts';
 import {
   FakeFleet,
+  FakeVerifier,
   fakeDeps,
   fixedClock,
   instanceInfo,
   ownedBy,
+  passingChecks,
   snapshotInfo,
   tickingClock,
 } from '../fixtures/fakes.ts';
@@ -184,6 +186,81 @@ describe('verify', () => {
     };
     await expect(verify(state, deps)).rejects.toBeInstanceOf(ForeignResourceError);
     expect(deps.verifier.connections).toEqual([]);
+  });
+});
+
+describe('verify over several invocations', () => {
+  /** A drill state at Verify, its copy available on a db.r6g.2xlarge (8 vCPUs). */
+  const atVerify = (fleet: FakeFleet): DrillState => {
+    fleet.instances.set(base.drillId, {
+      ...instanceInfo(base.drillId, { tags: ownedBy(base.drillId) }),
+      instanceClass: 'db.r6g.2xlarge',
+    });
+    return {
+      ...base,
+      recoveryPoint: {
+        kind: 'snapshot',
+        owned: true,
+        id: base.drillId,
+        status: 'available',
+        requestedAt: base.startedAt,
+      },
+      copy: {
+        kind: 'instance',
+        id: base.drillId,
+        status: 'available',
+        requestedAt: base.startedAt,
+      },
+    };
+  };
+  const left = { integrity: { after: '0000000041', done: 41 } } as never;
+  const unfinished = {
+    name: 'integrity',
+    status: 'ERROR' as const,
+    message: '41 of 90 B-tree indexes verified so far, the rest not yet, from index public.x',
+    ms: 700_000,
+  };
+  const finished = { name: 'integrity', status: 'PASS' as const, message: '90 verified', ms: 500 };
+  const connectivity = passingChecks[0] as (typeof passingChecks)[number];
+
+  it('passes what is left back to the verifier, and merges its results, until nothing is', async () => {
+    const fleet = new FakeFleet();
+    const verifier = new FakeVerifier(
+      { checks: [connectivity, unfinished], resume: left },
+      { checks: [finished] },
+    );
+    const deps = fakeDeps({ fleet, verifier, clock: tickingClock() });
+    const first = await verify(atVerify(fleet), deps);
+    expect(first.verification).toMatchObject({ invocations: 1, resume: left });
+    const second = await verify(first, deps);
+    expect(second.verification).toMatchObject({
+      invocations: 2,
+      startedAt: first.verification?.startedAt,
+      checks: [connectivity, { ...finished, ms: 700_500 }],
+    });
+    expect(second.verification?.resume).toBeUndefined();
+    expect(verifier.requests.map((r) => [r.parallel, r.budgetMs, r.resume])).toEqual([
+      [8, 12 * 60_000, undefined],
+      [8, 12 * 60_000, left],
+    ]);
+  });
+
+  it('ends at timeouts.verifyMinutes, each unfinished check an ERROR saying why', async () => {
+    const fleet = new FakeFleet();
+    const verifier = new FakeVerifier({ checks: [connectivity, unfinished], resume: left });
+    // The clock moves 10 minutes a reading: little of a 30-minute limit is left after a call.
+    const deps = fakeDeps({ fleet, verifier, clock: tickingClock(base.startedAt, 600_000) });
+    const state = atVerify(fleet);
+    state.target = { ...state.target, timeouts: { ...state.target.timeouts, verifyMinutes: 30 } };
+    let next = await verify(state, deps);
+    for (let i = 0; next.verification?.resume && i < 5; i++) next = await verify(next, deps);
+    expect(next.verification?.resume).toBeUndefined();
+    expect(next.verification?.checks[1]).toMatchObject({
+      name: 'integrity',
+      status: 'ERROR',
+      message: `stopped at the verification time limit (timeouts.verifyMinutes = 30): ${unfinished.message}`,
+    });
+    expect(verifier.requests.length).toBeLessThanOrEqual(3);
   });
 });
 

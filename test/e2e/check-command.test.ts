@@ -285,8 +285,8 @@ if (serverUrl) {
         const run = await runCli(['check', '--url', proxied(), '--json'], { PGPASSWORD: password });
         expect(json(run).status).toBe('PASS');
         expect(run.status).toBe(0);
-        // The session that reads what it may do, then the verifier's own connection.
-        expect(proxy.passwords.slice(before)).toEqual([password, password]);
+        // The session that reads what it may do, then the verifier's two (check's default).
+        expect(proxy.passwords.slice(before)).toEqual([password, password, password]);
         expectNowhere(run, password);
       });
 

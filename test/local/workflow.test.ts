@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { targetSchema } from '#core/config.ts';
+import type { Verification } from '#core/ports.ts';
 import type { CheckResult } from '#core/state.ts';
 import { type EventLog, runWorkflow } from '#local/workflow.ts';
 import {
@@ -20,10 +21,14 @@ const target = targetSchema.parse({
 });
 
 /** Runs a whole drill of `target` on a fleet that follows `script`; its copy has a password. */
-async function drill(script: FleetScript, checks: CheckResult[] | Error = passingChecks) {
+async function drill(
+  script: FleetScript,
+  checks: CheckResult[] | Verification | Error = passingChecks,
+  ...later: Verification[]
+) {
   const deps = fakeDeps({
     fleet: new FakeFleet({ ...script, password: 's3cret-password' }),
-    verifier: new FakeVerifier(checks),
+    verifier: new FakeVerifier(checks, ...later),
     clock: tickingClock(),
   });
   const events: EventLog[] = [];
@@ -47,6 +52,27 @@ describe('the workflow definition, interpreted', () => {
     expect(fleet.calls).toContainEqual(expect.stringMatching(/^deleteInstance drill-orders-/));
     expect(fleet.calls).toContainEqual(expect.stringMatching(/^deleteSnapshot drill-orders-/));
     expect(fleet.leftovers()).toEqual([]);
+  });
+
+  it('runs Verify again while checks are left, then tears down and reports them all', async () => {
+    const left = { 'read-all': { done: 3 } } as never;
+    const unfinished = { name: 'read-all', status: 'ERROR' as const, message: 'not yet', ms: 5 };
+    const { run, events, notifier, verifier } = await drill(
+      {},
+      { checks: [...passingChecks, unfinished], resume: left },
+      { checks: [{ ...unfinished, message: 'not yet either' }], resume: left },
+      { checks: [{ ...unfinished, status: 'PASS', message: '40 tables read' }] },
+    );
+    expect(run.error).toBeUndefined();
+    const verifies = events.filter(
+      (e) => e.type === 'StateEntered' && 'state' in e && e.state.name === 'Verify',
+    );
+    expect(verifies).toHaveLength(3);
+    expect(verifier.requests.map((r) => r.resume)).toEqual([undefined, left, left]);
+    expect(notifier.reports[0]).toMatchObject({
+      status: 'PASS',
+      checks: [...passingChecks, { name: 'read-all', status: 'PASS', ms: 15 }],
+    });
   });
 
   it('reports a failed check, tears down, and ends in the DrillFailed state', async () => {

@@ -10,9 +10,9 @@ import {
   type TableCheck,
   type Target,
 } from '#core/config.ts';
-import type { ConnectionInfo, DatabaseVerifier } from '#core/ports.ts';
+import type { ConnectionInfo, DatabaseVerifier, Verification, VerifyRequest } from '#core/ports.ts';
 import { seconds } from '#core/report.ts';
-import type { CheckResult } from '#core/state.ts';
+import type { WalkProgress } from '#core/state.ts';
 import {
   CLOCK_SKEW_MS,
   clip,
@@ -24,7 +24,17 @@ import {
   plural,
   timed,
 } from '../checks.ts';
-import { judgeCheckTable, type TableVerdict } from './check-table.ts';
+import {
+  type PlannedCheck,
+  runPlan,
+  type UnitOutcome,
+  type Walked,
+  type WalkResult,
+  type WorkUnit,
+  walkResult,
+  walkUnits,
+} from '../work-units.ts';
+import { judgeCheckTable } from './check-table.ts';
 import { typeMatches } from './column-types.ts';
 import { readStatement } from './read-statement.ts';
 
@@ -303,7 +313,119 @@ class Session {
   }
 }
 
-type Planned = { name: string; run: (session: Session) => Promise<Outcome> };
+/** What the walks of one call share: its sessions (opened when the first walk runs) and deadline. */
+interface Walker {
+  deadline: number;
+  now: () => number;
+  sessions: () => Promise<Session[]>;
+}
+
+/**
+ * `count` more sessions beside `sessions`' first, each added to `sessions` (to be closed with
+ * it). One that cannot connect (the server's connection limit, say) is left out: the walks go
+ * on over fewer.
+ */
+async function openMore(info: ConnectionInfo, count: number, sessions: Session[]) {
+  const more = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const session = new Session(info);
+      sessions.push(session);
+      try {
+        await session.live();
+        return session;
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return [sessions[0] as Session, ...more.filter((s) => s !== undefined)];
+}
+
+/**
+ * A walk over table batches on every session of the call, one READ ONLY transaction per batch,
+ * from where `progress` says an earlier call stopped (see walkUnits). CHECK TABLE heeds no
+ * statement time limit, so a batch still running a moment past the deadline has its session
+ * dropped (the next batch on it opens a new one): the batch counts as cut short.
+ */
+function walk(
+  walker: Walker,
+  units: readonly TableBatch[],
+  progress: WalkProgress | undefined,
+  check: (session: Session, unit: TableBatch) => Promise<UnitOutcome>,
+): Promise<Walked> {
+  return walker.sessions().then((sessions) =>
+    walkUnits({
+      sessions,
+      units,
+      progress,
+      deadline: walker.deadline,
+      now: walker.now,
+      check: async (session, unit) => {
+        let timer: NodeJS.Timeout | undefined;
+        const dropped = new Promise<never>((_, reject) => {
+          const wait = Math.max(0, walker.deadline - walker.now()) + DEADLINE_GRACE_MS;
+          timer = setTimeout(() => {
+            session.abandon();
+            reject(new Error(`${unit.what} was still being checked at the call's deadline`));
+          }, wait);
+        });
+        try {
+          return await Promise.race([session.readOnly(() => check(session, unit)), dropped]);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      isFinding: () => false,
+      maxErrorChars: MAX_ERROR_CHARS,
+    }),
+  );
+}
+
+/** Tables the walks take together in one unit: few round trips, bounded statements. */
+const BYTES_PER_UNIT = 512 * 2 ** 20;
+
+/** A base table of the database, as information_schema sizes it. */
+interface BaseTable {
+  name: string;
+  bytes: number;
+}
+
+/** A unit of the CHECK TABLE and CHECKSUM TABLE walks: a few tables, checked in one statement. */
+interface TableBatch extends WorkUnit {
+  tables: string[];
+  bytes: number;
+}
+
+/**
+ * The tables in name order, in batches of at most TABLES_PER_STATEMENT and, but for a table
+ * larger on its own, BYTES_PER_UNIT: each batch keyed by its first table.
+ */
+function batches(tables: readonly BaseTable[]): TableBatch[] {
+  const made: TableBatch[] = [];
+  let open: TableBatch | undefined;
+  for (const table of tables) {
+    if (
+      !open ||
+      open.tables.length >= TABLES_PER_STATEMENT ||
+      open.bytes + table.bytes > BYTES_PER_UNIT
+    ) {
+      open = { key: table.name, what: '', tables: [], bytes: 0 };
+      made.push(open);
+    }
+    open.tables.push(table.name);
+    open.bytes += table.bytes;
+  }
+  for (const batch of made) {
+    batch.what =
+      batch.tables.length === 1
+        ? `table ${batch.tables[0]}`
+        : `tables ${batch.tables[0]} to ${batch.tables.at(-1)}`;
+  }
+  return made;
+}
+
+/** How long past a call's deadline a unit's statement may go on before its session is dropped. */
+const DEADLINE_GRACE_MS = 1_000;
 
 /**
  * The checks of a MySQL-family copy (MySQL, MariaDB, Aurora MySQL), over a real connection with
@@ -311,67 +433,86 @@ type Planned = { name: string; run: (session: Session) => Promise<Outcome> };
  * data freshness, columns and their types, and custom SQL assertions that can only read.
  */
 export class MysqlVerifier implements DatabaseVerifier {
-  async verify(
-    connection: ConnectionInfo,
-    checks: Checks,
-    recoveryPoint: Date,
-  ): Promise<CheckResult[]> {
-    const session = new Session(connection);
-    const results: CheckResult[] = [];
-    try {
-      const connectivity = await timed('connectivity', () => this.connectivity(session));
-      results.push(connectivity);
-      const planned = this.plan(checks, connection.database, recoveryPoint);
-      if (connectivity.status !== 'PASS') {
-        for (const { name } of planned)
-          results.push({ name, status: 'SKIP', message: 'not connected', ms: 0 });
-        return results;
-      }
-      for (const { name, run } of planned) {
-        results.push(await timed(name, () => session.readOnly(() => run(session))));
-      }
-    } finally {
-      session.close();
-    }
-    return results;
+  private readonly now: () => number;
+
+  constructor(options: { now?: () => number } = {}) {
+    this.now = options.now ?? (() => performance.now());
   }
 
-  private plan(checks: Checks, database: string, recoveryPoint: Date): Planned[] {
-    const planned: Planned[] = [];
+  async verify(request: VerifyRequest): Promise<Verification> {
+    const { connection, checks, recoveryPoint, resume } = request;
+    const session = new Session(connection);
+    const sessions = [session];
+    const deadline = this.now() + request.budgetMs;
+    let opened: Promise<Session[]> | undefined;
+    const walker: Walker = {
+      deadline,
+      now: this.now,
+      sessions: () => {
+        const more = Math.max(
+          0,
+          Math.min(request.parallel, connection.maxSessions ?? Infinity) - 1,
+        );
+        opened ??= openMore(connection, more, sessions);
+        return opened;
+      },
+    };
+    try {
+      const connectivity = await timed('connectivity', () => this.connectivity(session));
+      const planned = this.plan(session, walker, checks, connection.database, recoveryPoint).filter(
+        ({ name }) => !resume || name in resume,
+      );
+      return await runPlan(planned, { connectivity, resume, now: this.now, deadline });
+    } finally {
+      for (const s of sessions) s.close();
+    }
+  }
+
+  private plan(
+    session: Session,
+    walker: Walker,
+    checks: Checks,
+    database: string,
+    recoveryPoint: Date,
+  ): PlannedCheck[] {
+    const planned: PlannedCheck[] = [];
+    const single = (name: string, run: (s: Session) => Promise<Outcome>) =>
+      planned.push({ name, run: () => session.readOnly(() => run(session)) });
     const integrity = integrityOf(checks);
     if (integrity) {
-      planned.push({ name: 'integrity', run: (s) => this.checkTables(s, integrity) });
+      planned.push({
+        name: 'integrity',
+        walk: (p) => this.checkTables(session, walker, integrity, p),
+      });
       // After CHECK TABLE: opening a crashed MyISAM or Aria table may repair it (MariaDB's
       // default *_recover_options), which would hide what CHECK TABLE has to say first.
       if (integrity.readAll)
-        planned.push({ name: 'integrity:read-all', run: (s) => this.readAll(s) });
+        planned.push({
+          name: 'integrity:read-all',
+          walk: (p) => this.readAll(session, walker, p),
+        });
     }
     for (const [table, check] of Object.entries(checks.tables)) {
       const place = placeOf(table, database);
       if (check.minRows !== undefined) {
         const minRows = check.minRows;
-        planned.push({ name: `rows:${table}`, run: (s) => this.minRows(s, table, place, minRows) });
+        single(`rows:${table}`, (s) => this.minRows(s, table, place, minRows));
       }
       if (check.freshness) {
         const freshness = check.freshness;
-        planned.push({
-          name: `freshness:${table}.${freshness.column}`,
-          run: (s) => this.freshness(s, table, place, freshness, recoveryPoint),
-        });
+        single(`freshness:${table}.${freshness.column}`, (s) =>
+          this.freshness(s, table, place, freshness, recoveryPoint),
+        );
       }
       if (check.columns) {
         const columns = check.columns;
-        planned.push({
-          name: `schema:${table}`,
-          run: (s) => this.columns(s, table, place, columns),
-        });
+        single(`schema:${table}`, (s) => this.columns(s, table, place, columns));
       }
     }
     for (const assertion of checks.sql) {
-      planned.push({
-        name: `sql:${assertion.name}`,
-        run: (s) => this.assertion(s, assertion, checks.statementTimeoutSeconds),
-      });
+      single(`sql:${assertion.name}`, (s) =>
+        this.assertion(s, assertion, checks.statementTimeoutSeconds),
+      );
     }
     return planned;
   }
@@ -392,101 +533,89 @@ export class MysqlVerifier implements DatabaseVerifier {
     };
   }
 
-  /** The tables holding data in the session's database (views and sequences have none). */
-  private async baseTables(session: Session): Promise<{ database: string; tables: string[] }> {
+  /**
+   * The tables holding data in the session's database (views and sequences have none), in name
+   * order, each with its size as information_schema estimates it.
+   */
+  private async baseTables(session: Session): Promise<{ database: string; tables: BaseTable[] }> {
     const [current] = await session.query<{ db: string | null }>('SELECT DATABASE() AS db');
     const database = current?.db;
     if (!database) throw new Error('the session has no database to check');
-    const rows = await session.query<{ name: string }>(
-      `SELECT table_name AS name FROM information_schema.tables
-        WHERE table_schema = ? AND table_type IN ${BASE_TABLE_TYPES} ORDER BY table_name`,
+    const rows = await session.query<{ name: string; bytes: unknown }>(
+      `SELECT table_name AS name, COALESCE(data_length, 0) + COALESCE(index_length, 0) AS bytes
+         FROM information_schema.tables
+        WHERE table_schema = ? AND table_type IN ${BASE_TABLE_TYPES}`,
       [database],
     );
-    return { database, tables: rows.map((r) => String(r.name)) };
+    const tables = rows.map((r) => ({ name: String(r.name), bytes: Number(r.bytes) || 0 }));
+    return {
+      database,
+      tables: tables.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    };
   }
 
   /**
    * CHECK TABLE, in the configured mode, on every base table of the database, a batch of tables
-   * per statement; each table judged by what CHECK TABLE says of it (see judgeCheckTable). A
-   * statement that fails as a whole ends the check as an ERROR: the tables are unverified, not
-   * bad.
+   * per statement, the batches shared among the call's sessions; each table judged by what
+   * CHECK TABLE says of it (see judgeCheckTable). A statement that fails as a whole ends the
+   * check as an ERROR: the tables are unverified, not bad.
    */
-  private async checkTables(session: Session, integrity: IntegrityOptions): Promise<Outcome> {
-    const { database, tables } = await this.baseTables(session);
+  private async checkTables(
+    session: Session,
+    walker: Walker,
+    integrity: IntegrityOptions,
+    progress?: WalkProgress,
+  ): Promise<WalkResult> {
+    const { database, tables } = await session.readOnly(() => this.baseTables(session));
     const mode = integrity.checkTable.toUpperCase();
-    const verdicts: TableVerdict[] = [];
-    for (let i = 0; i < tables.length; i += TABLES_PER_STATEMENT) {
-      const batch = tables.slice(i, i + TABLES_PER_STATEMENT);
-      const list = batch.map((t) => quoteName(`${database}.${t}`)).join(', ');
-      let rows: Row[];
-      try {
-        rows = await session.query(`CHECK TABLE ${list} ${mode}`);
-      } catch (error) {
+    const walked = await walk(walker, batches(tables), progress, async (s, batch) => {
+      const list = batch.tables.map((t) => quoteName(`${database}.${t}`)).join(', ');
+      const rows = await s.query(`CHECK TABLE ${list} ${mode}`);
+      const verdicts = judgeCheckTable(
+        batch.tables.map((t) => `${database}.${t}`),
+        rows as unknown as Parameters<typeof judgeCheckTable>[1],
+      );
+      const unanswered = verdicts.filter((v) => v.state === 'unanswered');
+      if (unanswered.length) {
         throw new Error(
-          `could not check ${batch.length === 1 ? 'table' : 'tables'} ${batch.join(', ')}: ${errorText(error)}`,
-          {
-            cause: error,
-          },
+          `CHECK TABLE said nothing about ${listWithin(
+            unanswered.map((v) => v.table),
+            MAX_LISTED_TABLES,
+            MAX_MESSAGE_CHARS / 2,
+          )}`,
         );
       }
-      verdicts.push(
-        ...judgeCheckTable(
-          batch.map((t) => `${database}.${t}`),
-          rows as unknown as Parameters<typeof judgeCheckTable>[1],
-        ),
-      );
-    }
-    const unanswered = verdicts.filter((v) => v.state === 'unanswered');
-    if (unanswered.length) {
-      throw new Error(
-        `CHECK TABLE said nothing about ${listWithin(
-          unanswered.map((v) => v.table),
-          MAX_LISTED_TABLES,
-          MAX_MESSAGE_CHARS / 2,
-        )}`,
-      );
-    }
-    const broken = verdicts.filter((v) => v.state === 'broken');
-    const unsupported = verdicts.filter((v) => v.state === 'unsupported');
-    const warned = verdicts.filter((v) => v.state === 'ok' && v.warnings.length);
-    const metrics = {
-      tables: tables.length,
-      corrupt: broken.length,
-      warnings: warned.length,
-      notCheckable: unsupported.length,
-    };
-    const notes = [
-      unsupported.length
-        ? `${plural(unsupported.length, 'table')} whose engine CHECK TABLE cannot check (${listWithin(
-            unsupported.map((v) => v.table),
-            5,
-            200,
-          )})`
-        : '',
-      warned.length
-        ? `warnings on ${listWithin(
-            warned.map((v) => `${v.table}: ${clip(v.warnings.join(', '), MAX_ERROR_CHARS)}`),
-            3,
-            400,
-          )}`
-        : '',
-    ].filter(Boolean);
-    const aside = notes.length ? `; ${notes.join('; ')}` : '';
-    if (broken.length) {
-      const summary = `${broken.length} of ${plural(tables.length, 'table')} corrupt (CHECK TABLE ${mode}): `;
-      const listed = listWithin(
-        broken.map((v) => `table ${v.table}: ${clip(v.problems.join('; '), MAX_ERROR_CHARS)}`),
-        MAX_LISTED_TABLES,
-        MAX_MESSAGE_CHARS - summary.length,
-      );
-      return { status: 'FAIL', message: summary + listed, metrics };
-    }
-    const checked = tables.length - unsupported.length;
-    return {
-      status: 'PASS',
-      message: `CHECK TABLE ${mode}: ${plural(checked, 'table')} of ${database} OK${aside}`,
-      metrics,
-    };
+      const unsupported = verdicts.filter((v) => v.state === 'unsupported');
+      const warned = verdicts.filter((v) => v.state === 'ok' && v.warnings.length);
+      return {
+        bytes: batch.bytes,
+        findings: verdicts
+          .filter((v) => v.state === 'broken')
+          .map((v) => `table ${v.table}: ${clip(v.problems.join('; '), MAX_ERROR_CHARS)}`),
+        notes: [
+          ...unsupported.map((v) => `${v.table} (its engine cannot be checked)`),
+          ...warned.map((v) => `${v.table}: ${clip(v.warnings.join(', '), MAX_ERROR_CHARS)}`),
+        ],
+        tally: { notCheckable: unsupported.length, warnings: warned.length },
+      };
+    });
+    const { found, notes, tally, bytes } = walked.progress;
+    const notCheckable = tally.notCheckable ?? 0;
+    const aside = notes.length
+      ? `; ${listWithin(notes, 5, 400, notCheckable + (tally.warnings ?? 0))}`
+      : '';
+    return walkResult(
+      walked,
+      tables.length,
+      {
+        units: (n) => plural(n, 'table'),
+        failed: () =>
+          `${found} of ${plural(tables.length, 'table')} corrupt (CHECK TABLE ${mode}): `,
+        passed: () =>
+          `CHECK TABLE ${mode}: ${plural(tables.length - notCheckable, 'table')} of ${database} OK${aside}`,
+      },
+      { tables: tables.length, corrupt: found, warnings: tally.warnings ?? 0, notCheckable, bytes },
+    );
   }
 
   /**
@@ -497,41 +626,45 @@ export class MysqlVerifier implements DatabaseVerifier {
    * again alone to know which it was. Damage FAILs naming the table; any other reason not to
    * read it is an ERROR.
    */
-  private async readAll(session: Session): Promise<Outcome> {
-    const { database, tables } = await this.baseTables(session);
-    const unreadable: string[] = [];
-    for (let i = 0; i < tables.length; i += TABLES_PER_STATEMENT) {
-      const batch = tables.slice(i, i + TABLES_PER_STATEMENT);
-      let again = batch;
-      if (batch.length > 1) {
+  private async readAll(
+    session: Session,
+    walker: Walker,
+    progress?: WalkProgress,
+  ): Promise<WalkResult> {
+    const { database, tables } = await session.readOnly(() => this.baseTables(session));
+    const walked = await walk(walker, batches(tables), progress, async (s, batch) => {
+      let again = batch.tables;
+      if (batch.tables.length > 1) {
         try {
-          const rows = await session.query<{ Checksum: unknown }>(
-            `CHECKSUM TABLE ${batch.map((t) => quoteName(`${database}.${t}`)).join(', ')} EXTENDED`,
+          const rows = await s.query<{ Checksum: unknown }>(
+            `CHECKSUM TABLE ${batch.tables.map((t) => quoteName(`${database}.${t}`)).join(', ')} EXTENDED`,
           );
-          again = batch.filter((_, j) => rows[j]?.Checksum === null || rows[j] === undefined);
+          again = batch.tables.filter(
+            (_, j) => rows[j]?.Checksum === null || rows[j] === undefined,
+          );
         } catch {
           // Which table failed it is learned one by one, below.
         }
       }
+      const findings: string[] = [];
       for (const table of again) {
-        const problem = await this.readOne(session, `${database}.${table}`);
-        if (problem) unreadable.push(problem);
+        const problem = await this.readOne(s, `${database}.${table}`);
+        if (problem) findings.push(problem);
       }
-    }
-    if (unreadable.length) {
-      const summary = `${unreadable.length} of ${plural(tables.length, 'table')} cannot be read: `;
-      return {
-        status: 'FAIL',
-        message:
-          summary + listWithin(unreadable, MAX_LISTED_TABLES, MAX_MESSAGE_CHARS - summary.length),
-        metrics: { tables: tables.length, unreadable: unreadable.length },
-      };
-    }
-    return {
-      status: 'PASS',
-      message: `${plural(tables.length, 'table')} of ${database} read end to end (CHECKSUM TABLE EXTENDED)`,
-      metrics: { tables: tables.length, unreadable: 0 },
-    };
+      return { bytes: batch.bytes, findings };
+    });
+    const { found } = walked.progress;
+    return walkResult(
+      walked,
+      tables.length,
+      {
+        units: (n) => plural(n, 'table'),
+        failed: () => `${found} of ${plural(tables.length, 'table')} cannot be read: `,
+        passed: () =>
+          `${plural(tables.length, 'table')} of ${database} read end to end (CHECKSUM TABLE EXTENDED)`,
+      },
+      { tables: tables.length, unreadable: found, bytes: walked.progress.bytes },
+    );
   }
 
   /** One table's full read: undefined if it reads, what damage it shows if not; else throws. */

@@ -318,7 +318,8 @@ export class PgliteFleet implements DatabaseFleet {
 
   async connectionFor(copy: CopyInfo, target: Target): Promise<ConnectionInfo> {
     if (!copy.endpoint) throw new RestoreFailedError(`instance ${copy.id} has no endpoint`);
-    return { ...copy.endpoint, database: target.database, user: 'postgres' };
+    // PGlite is a single backend behind its socket server: one session at a time.
+    return { ...copy.endpoint, database: target.database, user: 'postgres', maxSessions: 1 };
   }
 
   /**

@@ -6,9 +6,9 @@ import {
   type TableCheck,
   type Target,
 } from '#core/config.ts';
-import type { ConnectionInfo, DatabaseVerifier } from '#core/ports.ts';
+import type { DatabaseVerifier, Verification, VerifyRequest } from '#core/ports.ts';
 import { seconds, bytes as sizeOf } from '#core/report.ts';
-import type { CheckResult } from '#core/state.ts';
+import type { WalkProgress } from '#core/state.ts';
 import {
   CLOCK_SKEW_MS,
   clip,
@@ -20,6 +20,18 @@ import {
   plural,
   timed,
 } from '../checks.ts';
+import {
+  mbPerSecond,
+  type PlannedCheck,
+  runPlan,
+  sortable,
+  type UnitOutcome,
+  type Walked,
+  type WalkResult,
+  type WorkUnit,
+  walkResult,
+  walkUnits,
+} from '../work-units.ts';
 import { typeMatches } from './types.ts';
 
 type Checks = Target['checks'];
@@ -32,18 +44,11 @@ const CONNECT_TIMEOUT_MS = 15_000;
  */
 const STATEMENT_TIMEOUT_GRACE_MS = 1_000;
 
-/**
- * How long the checks that read the database itself (integrity, heap, read-all, and the table
- * checks) may take together, by default: what the Verify function's 15 minutes leave after
- * connecting, the SQL assertions and the report. Every statement they run has the time left as
- * its statement timeout, so a big or slow copy ends as an ERROR saying how far the check got,
- * never as a killed Lambda with no report at all.
- */
-export const DEFAULT_BUDGET_SECONDS = 12 * 60;
-
 export interface PostgresVerifierOptions {
-  /** The time budget of the integrity, heap, read-all and table checks together. */
-  budgetSeconds?: number;
+  /** The clock a call's budget is measured by, in milliseconds (tests pass a fake one). */
+  now?: () => number;
+  /** Blocks in each range a large table is walked by (BLOCKS_PER_UNIT). */
+  blocksPerUnit?: number;
 }
 
 /** `sales.orders` → `"sales"."orders"`: identifiers from the config, quoted, never spliced raw. */
@@ -85,9 +90,6 @@ const AMCHECK_UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
   '42501',
   '25006',
 ]);
-
-/** The SQLSTATE of a statement cancelled, by its statement timeout among others. */
-const QUERY_CANCELED = '57014';
 
 const sqlState = (error: unknown): string | undefined =>
   typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
@@ -134,21 +136,32 @@ type Amcheck =
     }
   | { unavailable: string };
 
-/** One verification: its connection, its deadline, and amcheck once it has been looked at. */
+/** One verification call: its sessions, its deadline, and amcheck once it has been looked at. */
 interface Session {
+  /** The first session: connectivity, amcheck and the single checks run on it. */
   client: pg.Client;
-  /** How long the checks that read the database may take together. */
+  /** How long this call may read the database. */
   budgetMs: number;
-  /** `performance.now()` past which no read of the database starts. */
+  /** Past this moment (by `now`), no read of the database starts. */
   deadline: number;
+  now: () => number;
+  /** The server's version, as a number (`170002`). */
+  versionNum: number;
+  /** Blocks in each range of a table the heap and read-all walks take as one unit. */
+  blocksPerUnit: number;
   amcheck?: Promise<Amcheck>;
+  /** Every session the walks share, the first included, opened the first time a walk runs. */
+  all: () => Promise<pg.Client[]>;
 }
 
-/** A table (or materialized view) the heap and read-all checks go through. */
-interface UserTable {
-  oid: number;
-  table: string;
-}
+/**
+ * A range of a table's blocks, as its heap or read-all walk takes it: 128 MiB at the default
+ * block size, so a large table is shared among sessions and calls, and a unit never takes long.
+ */
+const BLOCKS_PER_UNIT = 16_384;
+
+/** The first server version with TID range scans (PostgreSQL 14): a block range read directly. */
+const TID_RANGE_SCANS = 140_000;
 
 /**
  * The size of a relation as stored, with its TOAST table's: what reading it all costs. Measured
@@ -165,83 +178,112 @@ async function storedBytes(client: pg.Client, oid: number): Promise<number> {
   return Number(rows[0]?.bytes ?? 0);
 }
 
+/** A table's heap blocks now, read in the transaction that checks them. */
+async function heapBlocks(client: pg.Client, oid: number): Promise<number> {
+  const { rows } = await client.query<{ blocks: string }>(
+    `select pg_relation_size($1::oid) / current_setting('block_size')::int8 as blocks`,
+    [oid],
+  );
+  return Number(rows[0]?.blocks ?? 0);
+}
+
 const budgetUsedUp = (db: Session) =>
   `the checks' time budget of ${seconds(db.budgetMs)} was used up`;
 
 /** The time a session has left, as a statement timeout: at least 1 ms (0 would mean none). */
-const timeLeftMs = (db: Session) => Math.max(1, Math.ceil(db.deadline - performance.now()));
+const timeLeftMs = (db: Session) => Math.max(1, Math.ceil(db.deadline - db.now()));
 
 /**
- * Runs `run` in a read-only transaction whose statements time out when the session's budget
- * runs out; it is always rolled back. Nothing run in it can write.
+ * Runs `run` in a read-only transaction on `client` (the first session by default) whose
+ * statements time out when the call's budget runs out; it is always rolled back. Nothing run in
+ * it can write.
  */
-async function readOnly<T>(db: Session, run: () => Promise<T>): Promise<T> {
-  if (performance.now() >= db.deadline) throw new Error(`not run: ${budgetUsedUp(db)}`);
-  await db.client.query(
+async function readOnly<T>(db: Session, run: () => Promise<T>, client = db.client): Promise<T> {
+  if (db.now() >= db.deadline) throw new Error(`not run: ${budgetUsedUp(db)}`);
+  await client.query(
     `begin transaction read only; set local statement_timeout = ${timeLeftMs(db)}`,
   );
   try {
     return await run();
   } finally {
-    await db.client.query('rollback').catch(() => undefined);
+    await client.query('rollback').catch(() => undefined);
   }
 }
 
 /**
- * Goes through `items` one read-only transaction each (so no lock outlives its object), under
- * the session's budget. `check` returns a finding for a broken item, or nothing; an error
- * `isFinding` accepts is a finding too. Any other error stops the walk, naming the item (`what`),
- * since what is left is unverified, not bad.
+ * A walk over `units` on every session, one read-only transaction per unit (so no lock outlives
+ * its object), from where `progress` says an earlier call stopped (see walkUnits).
  */
-async function walk<T>(
+async function walk<U extends WorkUnit>(
   db: Session,
-  items: readonly T[],
-  {
-    what,
-    check,
+  units: readonly U[],
+  progress: WalkProgress | undefined,
+  check: (client: pg.Client, unit: U) => Promise<UnitOutcome>,
+  isFinding: (error: unknown) => boolean,
+): Promise<Walked> {
+  return walkUnits({
+    sessions: await db.all(),
+    units,
+    progress,
+    deadline: db.deadline,
+    now: db.now,
+    check: (client, unit) => readOnly(db, () => check(client, unit), client),
     isFinding,
-  }: {
-    what: (item: T) => string;
-    check: (item: T) => Promise<string | undefined>;
-    isFinding: (error: unknown) => boolean;
-  },
-): Promise<{ findings: string[]; done: number; stopped?: string }> {
-  const findings: string[] = [];
-  let done = 0;
-  for (const item of items) {
-    if (performance.now() >= db.deadline) {
-      return {
-        findings,
-        done,
-        stopped: `${budgetUsedUp(db)} after ${done} of ${items.length}, before ${what(item)}`,
-      };
-    }
-    try {
-      const finding = await readOnly(db, () => check(item));
-      if (finding) findings.push(finding);
-    } catch (error) {
-      if (!isFinding(error)) {
-        // A statement the server cancelled as the budget ran out: say it was the budget.
-        const why =
-          sqlState(error) === QUERY_CANCELED && performance.now() >= db.deadline
-            ? ` (${budgetUsedUp(db)})`
-            : '';
-        return {
-          findings,
-          done,
-          stopped: `could not check ${what(item)}: ${errorText(error)}${why}`,
-        };
-      }
-      findings.push(`${what(item)}: ${clip(errorText(error), MAX_ERROR_CHARS)}`);
-    }
-    done++;
-  }
-  return { findings, done };
+    maxErrorChars: MAX_ERROR_CHARS,
+  });
 }
 
-/** A walk that ended early and found nothing: an ERROR. One that found something: a FAIL. */
-function stoppedWithNothingFound(walked: { findings: string[]; stopped?: string }) {
-  if (walked.stopped && !walked.findings.length) throw new Error(walked.stopped);
+/**
+ * `count` more sessions beside `clients`' first, each added to `clients` (to be ended with it):
+ * all the walks share. One that cannot connect (the server's connection limit, say) is left
+ * out: the walks go on over fewer.
+ */
+async function openMore(
+  open: () => pg.Client,
+  count: number,
+  clients: pg.Client[],
+): Promise<pg.Client[]> {
+  const more = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const client = open();
+      clients.push(client);
+      try {
+        await client.connect();
+        return client;
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return [clients[0] as pg.Client, ...more.filter((c) => c !== undefined)];
+}
+
+/** What a table walk's units are called: tables, or table ranges where a table has several. */
+const tableUnit = (units: readonly unknown[], tables: readonly unknown[]) =>
+  units.length === tables.length ? 'table' : 'table range';
+
+/**
+ * A table's units, range of blocks by range: `perUnit` blocks each, by the size the catalog
+ * last counted, the last range open-ended.
+ */
+function blockRanges<T extends { oid: number; table: string; pages: number }>(
+  table: T,
+  perUnit: number,
+): (T & WorkUnit & { start: number; end: number | null })[] {
+  const count = Math.max(1, Math.ceil(table.pages / perUnit));
+  return Array.from({ length: count }, (_, i) => {
+    const start = i * perUnit;
+    // The last range is open-ended: blocks the catalog's count missed are read all the same.
+    const end = i === count - 1 ? null : start + perUnit - 1;
+    const blocks = count === 1 ? '' : `, blocks ${start}-${end ?? 'end'}`;
+    return {
+      ...table,
+      start,
+      end,
+      key: `${sortable(table.oid)}:${sortable(start)}`,
+      what: `table ${table.table}${blocks}`,
+    };
+  });
 }
 
 /** Relations of the user's own schemas: not the catalogs, TOAST, or other sessions' temp tables. */
@@ -256,58 +298,65 @@ const USER_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema')
  * `create extension amcheck` on its throwaway copy, where amcheck is not installed yet.
  */
 export class PostgresVerifier implements DatabaseVerifier {
-  private readonly budgetMs: number;
+  private readonly now: () => number;
+  private readonly blocksPerUnit: number;
 
   constructor(options: PostgresVerifierOptions = {}) {
-    this.budgetMs = (options.budgetSeconds ?? DEFAULT_BUDGET_SECONDS) * 1000;
+    this.now = options.now ?? (() => performance.now());
+    this.blocksPerUnit = options.blocksPerUnit ?? BLOCKS_PER_UNIT;
   }
 
-  async verify(
-    connection: ConnectionInfo,
-    checks: Checks,
-    recoveryPoint: Date,
-  ): Promise<CheckResult[]> {
-    const client = new pg.Client({
-      host: connection.host,
-      port: connection.port,
-      database: connection.database,
-      user: connection.user,
-      password: connection.password,
-      ssl: connection.ssl,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    });
-    // A dropped connection surfaces as the failing query's error; this keeps it from crashing the process.
-    client.on('error', () => undefined);
-    const results: CheckResult[] = [];
+  async verify(request: VerifyRequest): Promise<Verification> {
+    const { connection, checks, recoveryPoint, resume } = request;
+    const open = () => {
+      const client = new pg.Client({
+        host: connection.host,
+        port: connection.port,
+        database: connection.database,
+        user: connection.user,
+        password: connection.password,
+        ssl: connection.ssl,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      });
+      // A dropped connection surfaces as the failing query's error; this keeps it from crashing the process.
+      client.on('error', () => undefined);
+      return client;
+    };
+    const client = open();
+    const clients = [client];
     // Ended whatever happens: connectivity can fail after the connection is open (a failing probe).
     try {
       const connectivity = await timed('connectivity', () => this.connectivity(client));
-      results.push(connectivity);
+      const sessions = Math.max(1, Math.min(request.parallel, connection.maxSessions ?? Infinity));
+      let opened: Promise<pg.Client[]> | undefined;
       const db: Session = {
         client,
-        budgetMs: this.budgetMs,
-        deadline: performance.now() + this.budgetMs,
+        budgetMs: request.budgetMs,
+        deadline: this.now() + request.budgetMs,
+        now: this.now,
+        versionNum: Number(connectivity.metrics?.serverVersionNum ?? 0),
+        blocksPerUnit: this.blocksPerUnit,
+        all: () => {
+          opened ??= openMore(open, sessions - 1, clients);
+          return opened;
+        },
       };
-      const planned = this.plan(db, checks, recoveryPoint);
-      if (connectivity.status !== 'PASS') {
-        for (const { name } of planned)
-          results.push({ name, status: 'SKIP', message: 'not connected', ms: 0 });
-        return results;
-      }
-      for (const { name, run } of planned) results.push(await timed(name, run));
+      const planned = this.plan(db, checks, recoveryPoint).filter(
+        ({ name }) => !resume || name in resume,
+      );
+      return await runPlan(planned, { connectivity, resume, now: this.now, deadline: db.deadline });
     } finally {
-      await client.end().catch(() => undefined);
+      await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
     }
-    return results;
   }
 
-  private plan(db: Session, checks: Checks, recoveryPoint: Date) {
-    const planned: { name: string; run: () => Promise<Outcome> }[] = [];
+  private plan(db: Session, checks: Checks, recoveryPoint: Date): PlannedCheck[] {
+    const planned: PlannedCheck[] = [];
     const integrity = integrityOf(checks);
     if (integrity?.indexes)
-      planned.push({ name: 'integrity', run: () => this.integrity(db, integrity) });
-    if (integrity?.heap) planned.push({ name: 'heap', run: () => this.heap(db) });
-    if (integrity?.readAll) planned.push({ name: 'read-all', run: () => this.readAll(db) });
+      planned.push({ name: 'integrity', walk: (p) => this.integrity(db, integrity, p) });
+    if (integrity?.heap) planned.push({ name: 'heap', walk: (p) => this.heap(db, p) });
+    if (integrity?.readAll) planned.push({ name: 'read-all', walk: (p) => this.readAll(db, p) });
     for (const [table, check] of Object.entries(checks.tables)) {
       if (check.columns) {
         const columns = check.columns;
@@ -341,13 +390,17 @@ export class PostgresVerifier implements DatabaseVerifier {
     const probe = performance.now();
     await client.query('select 1');
     const roundTripMs = performance.now() - probe;
-    const { rows } = await client.query<{ server_version: string }>('show server_version');
-    const version = rows[0]?.server_version ?? 'unknown';
+    const { rows } = await client.query<{ version: string; num: string }>(
+      `select current_setting('server_version') as version,
+              current_setting('server_version_num') as num`,
+    );
+    const version = rows[0]?.version ?? 'unknown';
     return {
       status: 'PASS' as const,
       message: `PostgreSQL ${version}, connected in ${Math.round(connectMs)} ms, round trip ${roundTripMs.toFixed(1)} ms`,
       metrics: {
         serverVersion: version,
+        serverVersionNum: Number(rows[0]?.num ?? 0),
         connectMs: Math.round(connectMs),
         roundTripMs: Number(roundTripMs.toFixed(2)),
       },
@@ -447,20 +500,21 @@ export class PostgresVerifier implements DatabaseVerifier {
    * takes a ShareLock, blocking writes: fine on a copy). Partitioned indexes have no storage of
    * their own (amcheck refuses them); their partitions' are checked. Only amcheck's corruption
    * errors make an index corrupt; any other error (the connection dropped, say) ends the check
-   * as an ERROR naming the index, since the indexes left are unverified, not bad.
+   * as an ERROR naming the index, since the indexes left are unverified, not bad. Each index is
+   * a unit of the walk.
    */
-  private async integrity(db: Session, options: IntegrityOptions): Promise<Outcome> {
+  private async integrity(
+    db: Session,
+    options: IntegrityOptions,
+    progress?: WalkProgress,
+  ): Promise<WalkResult> {
     const fn = await this.amcheckFunction(
       db,
       options.parentCheck ? 'bt_index_parent_check' : 'bt_index_check',
     );
-    if ('skip' in fn) return fn.skip;
+    if ('skip' in fn) return { outcome: fn.skip };
     const indexes = await readOnly(db, async () => {
-      const { rows } = await db.client.query<{
-        index: string;
-        table: string;
-        oid: number;
-      }>(`
+      const { rows } = await db.client.query<{ index: string; table: string; oid: number }>(`
         select format('%I.%I', n.nspname, ic.relname) as index,
                format('%I.%I', n.nspname, tc.relname) as table,
                ic.oid::int8 as oid
@@ -470,54 +524,56 @@ export class PostgresVerifier implements DatabaseVerifier {
           join pg_namespace n on n.oid = ic.relnamespace
           join pg_am am on am.oid = ic.relam
          where am.amname = 'btree' and ic.relkind = 'i' and i.indisvalid and i.indisready
-           and ic.relpersistence <> 't' and ${USER_SCHEMAS}
-         order by 1`);
-      return rows;
+           and ic.relpersistence <> 't' and ${USER_SCHEMAS}`);
+      return rows.map((r) => ({
+        ...r,
+        key: sortable(Number(r.oid)),
+        what: `index ${r.index} on ${r.table}`,
+      }));
     });
-    let bytes = 0;
-    const walked = await walk(db, indexes, {
-      what: ({ index, table }) => `index ${index} on ${table}`,
-      check: async ({ oid }) => {
-        bytes += await storedBytes(db.client, oid);
-        await db.client.query(
+    const walked = await walk(
+      db,
+      indexes,
+      progress,
+      async (client, { oid }) => {
+        const bytes = await storedBytes(client, oid);
+        await client.query(
           `select ${fn.call}(index => $1::oid::regclass, heapallindexed => true)`,
           [oid],
         );
-        return undefined;
+        return { bytes };
       },
-      isFinding: isCorruption,
-    });
-    stoppedWithNothingFound(walked);
+      isCorruption,
+    );
     const tables = new Set(indexes.map((i) => i.table)).size;
-    const metrics = { indexes: indexes.length, corrupt: walked.findings.length, tables, bytes };
-    if (walked.findings.length) {
-      const summary = `${walked.findings.length} of ${indexes.length} B-tree indexes are corrupt: `;
-      return {
-        status: 'FAIL',
-        message: failMessage(summary, walked.findings, walked.stopped),
-        metrics,
-      };
-    }
-    return {
-      status: 'PASS',
-      message: `${indexes.length} B-tree indexes on ${tables} tables verified against their heap${options.parentCheck ? ', each page against its parent' : ''}`,
-      metrics,
-    };
+    const { found, bytes } = walked.progress;
+    return walkResult(
+      walked,
+      indexes.length,
+      {
+        units: (n) => `${n} B-tree ${n === 1 ? 'index' : 'indexes'}`,
+        failed: () => `${found} of ${indexes.length} B-tree indexes are corrupt: `,
+        passed: () =>
+          `${indexes.length} B-tree indexes on ${tables} tables verified against their heap${options.parentCheck ? ', each page against its parent' : ''}`,
+      },
+      { indexes: indexes.length, corrupt: found, tables, bytes },
+    );
   }
 
   /**
    * Every table and materialized view of the user's schemas (partitions are tables: their
-   * partitioned parents have no storage).
+   * partitioned parents have no storage), with its heap's size in blocks as the catalog last
+   * counted it (for splitting it into ranges; each range reads what is really there).
    */
-  private userTables(db: Session, populatedOnly: boolean): Promise<UserTable[]> {
+  private userTables(db: Session, populatedOnly: boolean) {
     return readOnly(db, async () => {
-      const { rows } = await db.client.query<UserTable>(`
-        select c.oid::int8 as oid, format('%I.%I', n.nspname, c.relname) as table
+      const { rows } = await db.client.query<{ oid: number; table: string; pages: number }>(`
+        select c.oid::int8 as oid, format('%I.%I', n.nspname, c.relname) as table,
+               greatest(c.relpages, 0) as pages
           from pg_class c join pg_namespace n on n.oid = c.relnamespace
          where c.relkind in ('r', 'm') and c.relpersistence <> 't' and ${USER_SCHEMAS}
-           ${populatedOnly ? 'and c.relispopulated' : ''}
-         order by 2`);
-      return rows;
+           ${populatedOnly ? 'and c.relispopulated' : ''}`);
+      return rows.map((r) => ({ ...r, oid: Number(r.oid), pages: Number(r.pages) }));
     });
   }
 
@@ -527,17 +583,23 @@ export class PostgresVerifier implements DatabaseVerifier {
    * TOAST pointer followed into the TOAST table (each chunk there, in order, of the right size).
    * Any problem it reports, and amcheck's own corruption errors (a page that fails
    * verification), make the table corrupt; any other error ends the check as an ERROR naming it.
+   * A large table is checked range of blocks by range.
    */
-  private async heap(db: Session): Promise<Outcome> {
+  private async heap(db: Session, progress?: WalkProgress): Promise<WalkResult> {
     const fn = await this.amcheckFunction(db, 'verify_heapam');
-    if ('skip' in fn) return fn.skip;
+    if ('skip' in fn) return { outcome: fn.skip };
     const tables = await this.userTables(db, false);
-    let bytes = 0;
-    const walked = await walk(db, tables, {
-      what: ({ table }) => `table ${table}`,
-      check: async ({ oid, table }) => {
-        bytes += await storedBytes(db.client, oid);
-        const { rows } = await db.client.query<{
+    const units = tables.flatMap((t) => blockRanges(t, db.blocksPerUnit));
+    const walked = await walk(
+      db,
+      units,
+      progress,
+      async (client, { oid, start, end, what }): Promise<UnitOutcome> => {
+        const blocks = await heapBlocks(client, oid);
+        // A range past the end of a table the catalog thought larger holds nothing to check.
+        if (start > 0 && start >= blocks) return {};
+        const bytes = start === 0 ? await storedBytes(client, oid) : 0;
+        const { rows } = await client.query<{
           problems: string;
           blkno: string;
           offnum: number;
@@ -548,35 +610,37 @@ export class PostgresVerifier implements DatabaseVerifier {
           `select count(*) over () as problems, v.blkno, v.offnum, v.msg,
                   (select a.attname from pg_attribute a
                     where a.attrelid = $1::oid and a.attnum = v.attnum + 1) as attname
-             from ${fn.call}(relation => $1::oid::regclass, check_toast => true) v
+             from ${fn.call}(relation => $1::oid::regclass, check_toast => true,
+                             startblock => $2, endblock => $3) v
             limit ${MAX_HEAP_PROBLEMS}`,
-          [oid],
+          [oid, start > 0 ? start : null, end === null ? null : Math.min(end, blocks - 1)],
         );
-        if (!rows.length) return undefined;
+        if (!rows.length) return { bytes };
         const problems = Number(rows[0]?.problems ?? rows.length);
         const quoted = rows.map(
           (r) =>
             `block ${r.blkno}, offset ${r.offnum}${r.attname ? `, column ${r.attname}` : ''}: ${clip(r.msg, MAX_ERROR_CHARS)}`,
         );
-        return `table ${table} (${plural(problems, 'problem')}): ${quoted.join(' / ')}`;
+        return {
+          bytes,
+          findings: [`${what} (${plural(problems, 'problem')}): ${quoted.join(' / ')}`],
+        };
       },
-      isFinding: isCorruption,
-    });
-    stoppedWithNothingFound(walked);
-    const metrics = { tables: tables.length, bytes, corrupt: walked.findings.length };
-    if (walked.findings.length) {
-      const summary = `${walked.findings.length} of ${tables.length} tables have corrupt heap or TOAST data: `;
-      return {
-        status: 'FAIL',
-        message: failMessage(summary, walked.findings, walked.stopped),
-        metrics,
-      };
-    }
-    return {
-      status: 'PASS',
-      message: `${plural(tables.length, 'table')} (${sizeOf(bytes)} with TOAST) verified: every tuple header and TOAST pointer`,
-      metrics,
-    };
+      isCorruption,
+    );
+    const { found, bytes } = walked.progress;
+    return walkResult(
+      walked,
+      units.length,
+      {
+        units: (n) => plural(n, tableUnit(units, tables)),
+        failed: () =>
+          `${found} of ${plural(units.length, tableUnit(units, tables))} have corrupt heap or TOAST data: `,
+        passed: () =>
+          `${plural(tables.length, 'table')} (${sizeOf(bytes)} with TOAST) verified: every tuple header and TOAST pointer`,
+      },
+      { tables: tables.length, bytes, corrupt: found },
+    );
   }
 
   /**
@@ -584,50 +648,46 @@ export class PostgresVerifier implements DatabaseVerifier {
    * into text, so every page is read and every TOAST value fetched and decompressed
    * (`count(*)` would read neither TOAST nor the values). A read the server fails on the data
    * (an invalid page, a missing TOAST chunk, a commit-log entry it cannot read) makes the table
-   * unreadable; any other error ends the check as an ERROR naming it.
+   * unreadable; any other error ends the check as an ERROR naming it. From PostgreSQL 14, a
+   * large table is read range of blocks by range (a TID range scan reads just those blocks).
    */
-  private async readAll(db: Session): Promise<Outcome> {
+  private async readAll(db: Session, progress?: WalkProgress): Promise<WalkResult> {
     const tables = await this.userTables(db, true);
-    let rows = 0;
-    let bytes = 0;
-    const start = performance.now();
-    const walked = await walk(db, tables, {
-      what: ({ table }) => `table ${table}`,
-      check: async ({ oid, table }) => {
-        bytes += await storedBytes(db.client, oid);
+    // Before TID range scans, a range would be read by scanning the whole table: one unit each.
+    const perUnit = db.versionNum >= TID_RANGE_SCANS ? db.blocksPerUnit : Infinity;
+    const units = tables.flatMap((t) => blockRanges(t, perUnit));
+    const walked = await walk(
+      db,
+      units,
+      progress,
+      async (client, { oid, table, start, end }) => {
+        const bytes = start === 0 ? await storedBytes(client, oid) : 0;
+        const within = [
+          start > 0 ? `ctid >= '(${start},0)'::tid` : '',
+          end === null ? '' : `ctid < '(${end + 1},0)'::tid`,
+        ].filter(Boolean);
         // row(r.*), not r: a column named like the alias would win over the whole row.
-        const { rows: read } = await db.client.query<{ n: string }>(
+        const { rows } = await client.query<{ n: string }>(
           `select count(*) as n, sum(octet_length(row(r.*)::text)) as text_bytes
-             from only ${table} as r`,
+             from only ${table} as r${within.length ? ` where ${within.join(' and ')}` : ''}`,
         );
-        rows += Number(read[0]?.n ?? 0);
-        return undefined;
+        return { bytes, rows: Number(rows[0]?.n ?? 0) };
       },
-      isFinding: isReadFailure,
-    });
-    stoppedWithNothingFound(walked);
-    const seconds = Math.max(performance.now() - start, 1) / 1000;
-    const mbPerSecond = Number((bytes / 1e6 / seconds).toFixed(1));
-    const metrics = {
-      tables: tables.length,
-      rows,
-      bytes,
-      mbPerSecond,
-      unreadable: walked.findings.length,
-    };
-    if (walked.findings.length) {
-      const summary = `${walked.findings.length} of ${tables.length} tables could not be read: `;
-      return {
-        status: 'FAIL',
-        message: failMessage(summary, walked.findings, walked.stopped),
-        metrics,
-      };
-    }
-    return {
-      status: 'PASS',
-      message: `${plural(tables.length, 'table')} read end to end, TOAST included: ${plural(rows, 'row')}, ${sizeOf(bytes)} at ${mbPerSecond} MB/s`,
-      metrics,
-    };
+      isReadFailure,
+    );
+    const { found, bytes, rows } = walked.progress;
+    return walkResult(
+      walked,
+      units.length,
+      {
+        units: (n) => plural(n, tableUnit(units, tables)),
+        failed: () =>
+          `${found} of ${plural(units.length, tableUnit(units, tables))} could not be read: `,
+        passed: () =>
+          `${plural(tables.length, 'table')} read end to end, TOAST included: ${plural(rows, 'row')}, ${sizeOf(bytes)} at ${mbPerSecond(walked.progress)} MB/s`,
+      },
+      { tables: tables.length, rows, bytes, unreadable: found },
+    );
   }
 
   private async tableExists(db: Session, table: string): Promise<boolean> {
