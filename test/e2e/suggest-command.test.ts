@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generousMaxAge, suggestChecks } from '#adapters/postgres/suggest.ts';
+import { suggestChecks } from '#adapters/postgres/suggest.ts';
 import { parseConfig } from '#core/config.ts';
 import type { CheckReport } from '#core/report.ts';
 import {
@@ -54,16 +54,6 @@ const shopSql = `
 
 const work = mkdtempSync(join(tmpdir(), 'restore-drill-suggest-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-describe('generousMaxAge', () => {
-  it('is twice the age, rounded up to whole hours, and at least a day', () => {
-    expect(generousMaxAge(0)).toBe(1440);
-    expect(generousMaxAge(-5)).toBe(1440);
-    expect(generousMaxAge(719)).toBe(1440);
-    expect(generousMaxAge(1000)).toBe(2040);
-    expect(generousMaxAge(3 * 1440)).toBe(6 * 1440);
-  });
-});
 
 if (serverUrl) {
   const base = serverUrl;
