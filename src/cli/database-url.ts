@@ -249,7 +249,3 @@ export async function mysqlConnection(
   const { host, port } = url;
   return { connection: { host, port, database: named, user, password, ssl }, tls };
 }
-
-/** Said, in one line, for `suggest --url mysql://...`: it reads PostgreSQL catalogs only. */
-export const mysqlNotSuggested =
-  'suggest reads PostgreSQL catalogs only: for a MySQL-family database, start from the checks check runs without --config';
