@@ -292,13 +292,6 @@ async function printReport(
   return EXIT[report.status];
 }
 
-/** TLS of a `mysql://` URL, from its `ssl-mode` (as the mysql client names it). */
-const mysqlTls = {
-  DISABLED: { tls: 'none', ssl: undefined },
-  REQUIRED: { tls: 'require', ssl: { rejectUnauthorized: false } },
-  VERIFY_IDENTITY: { tls: 'verify-full', ssl: { rejectUnauthorized: true } },
-} as const;
-
 /**
  * `check` of a MySQL, MariaDB or Aurora MySQL database: the MySQL-family verifier itself
  * connects (its connectivity check says why it could not) and runs every check read-only.
@@ -310,27 +303,15 @@ async function checkMysql(
   io: Io,
   startedAt: Date,
 ): Promise<number> {
-  const { derivedTargetName, describeUrl, endpointOf, terminalPrompt } = await import(
+  const { derivedTargetName, describeUrl, endpointOf, mysqlConnection } = await import(
     './database-url.ts'
   );
-  const params = new URL(flags.url).searchParams;
-  const mode = (params.get('ssl-mode') ?? 'DISABLED').toUpperCase();
-  if (!(mode in mysqlTls) || [...params.keys()].some((key) => key !== 'ssl-mode')) {
-    throw new ConfigError(
-      `a mysql:// URL takes one parameter, ssl-mode: ${Object.keys(mysqlTls).join(', ')}`,
-    );
-  }
-  const { tls, ssl } = mysqlTls[mode as keyof typeof mysqlTls];
-  const database = url.database ?? (flags.config === undefined ? undefined : chosen.database);
-  if (!database) {
-    throw new ConfigError('a mysql:// URL needs its database: mysql://user@host:3306/database');
-  }
-  const user = url.user ?? 'root';
-  const ask = url.password || process.env.MYSQL_PWD ? undefined : terminalPrompt();
-  const password =
-    url.password ||
-    process.env.MYSQL_PWD ||
-    (ask ? await ask(`Password for ${describeUrl(url, database, user)}: `) : undefined);
+  const { connection, tls } = await mysqlConnection(
+    flags.url,
+    url,
+    flags.config === undefined ? undefined : chosen.database,
+  );
+  const { database, user } = connection;
   const name = chosen.name ?? derivedTargetName(url, database);
 
   const { seconds } = await import('#core/report.ts');
@@ -338,7 +319,6 @@ async function checkMysql(
   io.stderr(`Check of ${name} at ${describeUrl(url, database, user)}`);
   io.stderr('  Verify ...');
   const verifyStart = new Date();
-  const connection = { host: url.host, port: url.port, database, user, password, ssl };
   const engine = chosen.engine === 'postgres' ? 'mysql' : (chosen.engine as Target['engine']);
   // There is no snapshot: the recovery point is now, and freshness is measured against it.
   const { checks, calls } = await verifyChosen(

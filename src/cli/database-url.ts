@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
 import { ConfigError } from '#core/errors.ts';
+import type { ConnectionInfo } from '#core/ports.ts';
 
 /**
  * How a PostgreSQL connection is secured, as libpq's `sslmode` names it. `allow` and `prefer`
@@ -201,6 +202,50 @@ export function terminalPrompt(): ((question: string) => Promise<string>) | unde
   return (question) => promptHidden(question, { input: process.stdin, output: process.stderr });
 }
 
-/** Said, in one line, for `suggest --url mysql://...`: it reads PostgreSQL catalogs only. */
-export const mysqlNotSuggested =
-  'suggest reads PostgreSQL catalogs only: for a MySQL-family database, start from the checks check runs without --config';
+/** TLS of a `mysql://` URL, from its `ssl-mode` (as the mysql client names it). */
+const mysqlTls = {
+  DISABLED: { tls: 'none', ssl: undefined },
+  REQUIRED: { tls: 'require', ssl: { rejectUnauthorized: false } },
+  VERIFY_IDENTITY: { tls: 'verify-full', ssl: { rejectUnauthorized: true } },
+} as const;
+
+/** How to reach a `mysql://` URL's database, as the MySQL-family checks connect. */
+export interface MysqlConnection {
+  connection: Omit<ConnectionInfo, 'engine'>;
+  /** The TLS the URL's `ssl-mode` asks for. */
+  tls: (typeof mysqlTls)[keyof typeof mysqlTls]['tls'];
+}
+
+/**
+ * The connection a `mysql://` URL (`text`, parsed as `url`) names: TLS from its one parameter,
+ * `ssl-mode`; its database, else `defaultDatabase`: one of them must name it (MySQL has no default
+ * one); the user from the URL, else root; the password from the URL, else `MYSQL_PWD`, else
+ * asked for on the terminal when there is one.
+ */
+export async function mysqlConnection(
+  text: string,
+  url: DatabaseUrl,
+  defaultDatabase: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<MysqlConnection> {
+  const params = new URL(text).searchParams;
+  const mode = (params.get('ssl-mode') ?? 'DISABLED').toUpperCase();
+  if (!(mode in mysqlTls) || [...params.keys()].some((key) => key !== 'ssl-mode')) {
+    throw new ConfigError(
+      `a mysql:// URL takes one parameter, ssl-mode: ${Object.keys(mysqlTls).join(', ')}`,
+    );
+  }
+  const { tls, ssl } = mysqlTls[mode as keyof typeof mysqlTls];
+  const named = url.database ?? defaultDatabase;
+  if (!named) {
+    throw new ConfigError('a mysql:// URL needs its database: mysql://user@host:3306/database');
+  }
+  const user = url.user ?? 'root';
+  const ask = url.password || env.MYSQL_PWD ? undefined : terminalPrompt();
+  const password =
+    url.password ||
+    env.MYSQL_PWD ||
+    (ask ? await ask(`Password for ${describeUrl(url, named, user)}: `) : undefined);
+  const { host, port } = url;
+  return { connection: { host, port, database: named, user, password, ssl }, tls };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judgeCheckTable } from '#adapters/mysql/check-table.ts';
-import { normalizeType, typeMatches } from '#adapters/mysql/column-types.ts';
+import { normalizeType, typeMatches, withoutWidth } from '#adapters/mysql/column-types.ts';
 import { readStatement } from '#adapters/mysql/read-statement.ts';
 import { productOf, quoteName } from '#adapters/mysql/verifier.ts';
 
@@ -225,6 +225,28 @@ describe('typeMatches: a column type as information_schema gives it', () => {
 
   it('normalizes case and spacing', () => {
     expect(normalizeType('  Decimal ( 10 , 2 )  UNSIGNED ')).toBe('decimal(10,2) unsigned');
+  });
+
+  it('matches a column type without its display width (as suggest writes it) with and without it', () => {
+    const types = ['int(11)', 'bigint(20) unsigned', 'tinyint(1)', 'smallint(5) unsigned zerofill'];
+    for (const type of [
+      ...types,
+      'decimal(10,2)',
+      "enum('a','b')",
+      'timestamp(3)',
+      'varchar(40)',
+    ]) {
+      const suggested = withoutWidth(type);
+      // As MariaDB and MySQL 5.7 show it, and as MySQL 8 does, without the width.
+      expect(typeMatches(suggested, column(type)), type).toBe(true);
+      expect(typeMatches(suggested, column(suggested)), type).toBe(true);
+    }
+    expect(types.map(withoutWidth)).toEqual([
+      'int',
+      'bigint unsigned',
+      'tinyint',
+      'smallint unsigned zerofill',
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   derivedTargetName,
   describeUrl,
   endpointOf,
+  mysqlConnection,
   PromptInterrupted,
   parseDatabaseUrl,
   passwordFrom,
@@ -223,5 +224,41 @@ describe('promptHidden', () => {
     const answer = promptHidden('Password: ', tty);
     tty.input.end();
     await expect(answer).rejects.toThrow('no password was entered');
+  });
+});
+
+describe('mysqlConnection', () => {
+  // A password in the environment: no test asks for one on a terminal.
+  const connect = (text: string, database?: string, env: NodeJS.ProcessEnv = { MYSQL_PWD: 'pw' }) =>
+    mysqlConnection(text, parseDatabaseUrl(text), database, env);
+
+  it('connects as the URL says: its user, else root; its password, else MYSQL_PWD', async () => {
+    await expect(connect('mysql://app:secret@db:3307/shop')).resolves.toEqual({
+      connection: { host: 'db', port: 3307, database: 'shop', user: 'app', password: 'secret' },
+      tls: 'none',
+    });
+    const fromEnv = await connect('mysql://db/shop', undefined, { MYSQL_PWD: 'from-env' });
+    expect(fromEnv.connection).toMatchObject({ user: 'root', password: 'from-env' });
+  });
+
+  it("takes the URL's database, else the one given, and needs one", async () => {
+    expect((await connect('mysql://db/shop', 'other')).connection.database).toBe('shop');
+    expect((await connect('mysql://db', 'other')).connection.database).toBe('other');
+    await expect(connect('mysql://db')).rejects.toThrow('a mysql:// URL needs its database');
+  });
+
+  it.each([
+    ['DISABLED', 'none', undefined],
+    ['required', 'require', { rejectUnauthorized: false }],
+    ['VERIFY_IDENTITY', 'verify-full', { rejectUnauthorized: true }],
+  ])('takes ssl-mode=%s as %s', async (mode, tls, ssl) => {
+    const { connection, tls: inUse } = await connect(`mysql://db/shop?ssl-mode=${mode}`);
+    expect([inUse, connection.ssl]).toEqual([tls, ssl]);
+  });
+
+  it('refuses any other parameter, or another ssl-mode', async () => {
+    for (const url of ['mysql://db/shop?sslmode=require', 'mysql://db/shop?ssl-mode=PREFERRED']) {
+      await expect(connect(url)).rejects.toThrow('a mysql:// URL takes one parameter, ssl-mode');
+    }
   });
 });

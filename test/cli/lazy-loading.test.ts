@@ -20,7 +20,8 @@ function modulesLoadedBy(...argv: string[]): { status: number | null; modules: s
 }
 
 /** What a command line that only prints help or refuses a flag must never pay for. */
-const heavy = /@electric-sql\/pglite|aws-local-stepfunctions|@aws-sdk\/|\/node_modules\/pg\//;
+const heavy =
+  /@electric-sql\/pglite|aws-local-stepfunctions|@aws-sdk\/|\/node_modules\/(pg|mysql2)\//;
 
 const commandModules = [
   'run',
@@ -58,11 +59,16 @@ describe('what the CLI loads', () => {
     [['check', '--url', 'mysql://db/shop?sslmode=require'], 2],
     [['check', '--url', 'postgres://db/shop?sslmode=maybe'], 2],
     [['suggest', '--url', 'postgres://db/shop', '--fraction', '7'], 2],
-  ])('loads no database engine, workflow interpreter, AWS client or pg for %j', (argv, exit) => {
-    const { status, modules } = modulesLoadedBy(...argv);
-    expect(status).toBe(exit);
-    expect(modules.filter((m) => heavy.test(m))).toEqual([]);
-  });
+    [['suggest', '--url', 'mysql://db/shop?sslmode=require'], 2],
+    [['suggest', '--url', 'mysql://db'], 2],
+  ])(
+    'loads no database engine, workflow interpreter, AWS client, pg or mysql2 for %j',
+    (argv, exit) => {
+      const { status, modules } = modulesLoadedBy(...argv);
+      expect(status).toBe(exit);
+      expect(modules.filter((m) => heavy.test(m))).toEqual([]);
+    },
+  );
 
   it.each([
     [['run', '--help'], ['run']],

@@ -94,12 +94,25 @@ describe('restore-drill with words it does not know', () => {
 });
 
 describe('restore-drill suggest with a mysql:// URL', () => {
-  it('says in one line that it reads PostgreSQL catalogs only, and exits 2', async () => {
-    const { code, stdout, stderr } = await cli('suggest', '--url', 'mysql://root:pw@db/shop');
-    expect(code).toBe(2);
-    expect(stdout).toBe('');
-    expect(stderr).toBe(
-      'restore-drill: suggest reads PostgreSQL catalogs only: for a MySQL-family database, start from the checks check runs without --config',
-    );
+  it.each([
+    ['mysql://root:pw@db', 'a mysql:// URL needs its database: mysql://user@host:3306/database'],
+    [
+      'mysql://root:pw@db/shop?sslmode=require',
+      'a mysql:// URL takes one parameter, ssl-mode: DISABLED, REQUIRED, VERIFY_IDENTITY',
+    ],
+  ])(
+    'refuses %s before connecting, in one line without its password (exit 2)',
+    async (url, message) => {
+      const { code, stdout, stderr } = await cli('suggest', '--url', url);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(`restore-drill: ${message}\nRun "restore-drill --help" for usage.`);
+    },
+  );
+
+  it('says in its help that it reads MySQL-family databases too', async () => {
+    const { stdout } = await cli('suggest', '--help');
+    expect(stdout).toContain('mysql://user@host:3306/database[?ssl-mode=...]');
+    expect(stdout).toContain('PostgreSQL or MySQL-family (MySQL, MariaDB, Aurora MySQL)');
   });
 });

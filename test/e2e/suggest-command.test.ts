@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generousMaxAge, suggestChecks } from '#adapters/postgres/suggest.ts';
-import { parseConfig } from '#core/config.ts';
-import type { CheckReport } from '#core/report.ts';
+import { suggestChecks } from '#adapters/postgres/suggest.ts';
 import {
   closedPort,
   redact,
@@ -16,6 +14,7 @@ import {
   serverUrl,
   VARIABLE,
 } from './pg-server.ts';
+import { checkSuggested, suggestAt, whereToPut } from './suggested.ts';
 
 /**
  * Tables of every kind suggest meets: the largest with a fresh updated_at beside created_at,
@@ -55,14 +54,26 @@ const shopSql = `
 const work = mkdtempSync(join(tmpdir(), 'restore-drill-suggest-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe('generousMaxAge', () => {
-  it('is twice the age, rounded up to whole hours, and at least a day', () => {
-    expect(generousMaxAge(0)).toBe(1440);
-    expect(generousMaxAge(-5)).toBe(1440);
-    expect(generousMaxAge(719)).toBe(1440);
-    expect(generousMaxAge(1000)).toBe(2040);
-    expect(generousMaxAge(3 * 1440)).toBe(6 * 1440);
-  });
+describe('restore-drill suggest where nothing listens', () => {
+  it.each(['postgres', 'mysql'])(
+    'says in one line why it cannot connect to a %s:// URL (exit 3), and prints the password nowhere',
+    async (scheme) => {
+      const password = `pw-${randomBytes(6).toString('hex')}`;
+      const port = await closedPort();
+
+      const run = await runCli([
+        'suggest',
+        '--url',
+        `${scheme}://app:${password}@127.0.0.1:${port}/shop`,
+      ]);
+
+      expect(run.status).toBe(3);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(
+        `restore-drill: cannot connect to app@127.0.0.1:${port}/shop: connect ECONNREFUSED 127.0.0.1:${port}\n`,
+      );
+    },
+  );
 });
 
 if (serverUrl) {
@@ -76,13 +87,7 @@ if (serverUrl) {
     });
     afterAll(() => shop?.drop());
 
-    /** `suggest` as a process: the checks it printed, its notes and hint, its exit code. */
-    async function suggest(...extra: string[]) {
-      const run = await runCli(['suggest', '--url', shop.url, ...extra]);
-      expect(run.stderr).not.toContain('Error');
-      expect(run.status).toBe(0);
-      return { ...run, checks: JSON.parse(run.stdout) };
-    }
+    const suggest = (...extra: string[]) => suggestAt(shop.url, extra);
 
     it('prints the checks of the largest tables as JSON, and where to put them on stderr', async () => {
       const { checks, stderr } = await suggest();
@@ -129,9 +134,7 @@ if (serverUrl) {
       expect(lines).toContain(
         '  notes: column "body text" left out, its name cannot be written in a configuration',
       );
-      expect(lines.at(-1)).toBe(
-        `Checks for 6 tables of "${shop.name}": put this object in the configuration as the "checks" of its target, then try it with restore-drill check --url URL --config FILE`,
-      );
+      expect(lines.at(-1)).toBe(whereToPut(6, shop.name));
     });
 
     it('takes --fraction for minRows', async () => {
@@ -142,22 +145,13 @@ if (serverUrl) {
 
     it('prints checks the configuration accepts, and that check then passes', async () => {
       const { checks } = await suggest();
-      const config = {
-        targets: [
-          {
-            name: 'shop',
-            engine: 'postgres',
-            database: shop.name,
-            source: { instance: 'shop-prod' },
-            checks,
-          },
-        ],
-      };
-      expect(parseConfig(config).targets[0]?.checks.tables.orders?.minRows).toBe(1800);
-      const file = join(work, 'suggested.json');
-      writeFileSync(file, JSON.stringify(config, null, 2));
-      const run = await runCli(['check', '--url', shop.url, '--config', file, '--json']);
-      const report = JSON.parse(run.stdout) as CheckReport;
+      const { config, run, report } = await checkSuggested(checks, {
+        url: shop.url,
+        engine: 'postgres',
+        database: shop.name,
+        file: join(work, 'suggested.json'),
+      });
+      expect(config.targets[0]?.checks.tables.orders?.minRows).toBe(1800);
       expect(report.status).toBe('PASS');
       expect(run.status).toBe(0);
       expect(report.checks.map((c) => c.name)).toEqual(
@@ -210,21 +204,6 @@ if (serverUrl) {
       } finally {
         await readOnly.drop();
       }
-    });
-
-    it('says in one line why it cannot connect (exit 3), and prints the password nowhere', async () => {
-      const password = `pw-${randomBytes(6).toString('hex')}`;
-      const port = await closedPort();
-      const run = await runCli([
-        'suggest',
-        '--url',
-        `postgres://app:${password}@127.0.0.1:${port}/shop`,
-      ]);
-      expect(run.status).toBe(3);
-      expect(run.stdout).toBe('');
-      expect(run.stderr).toBe(
-        `restore-drill: cannot connect to app@127.0.0.1:${port}/shop: connect ECONNREFUSED 127.0.0.1:${port}\n`,
-      );
     });
   });
 } else {

@@ -49,7 +49,7 @@ function unalias(type: string): string {
 }
 
 /** `int(11) unsigned` → `int unsigned`: the display width, which says nothing of the values. */
-const withoutWidth = (type: string) =>
+export const withoutWidth = (type: string) =>
   type.replace(/^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/, '$1');
 
 export function typeMatches(

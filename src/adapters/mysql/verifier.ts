@@ -71,10 +71,10 @@ const CORRUPTION_TEXT = /corrupt|crashed/i;
 const READ_ONLY_REFUSAL = 1792;
 
 /** The table types holding data of their own: MariaDB's system-versioned tables are base tables too. */
-const BASE_TABLE_TYPES = "('BASE TABLE', 'SYSTEM VERSIONED')";
+export const BASE_TABLE_TYPES = "('BASE TABLE', 'SYSTEM VERSIONED')";
 
 /** Column types a freshness check can measure. */
-const TEMPORAL_TYPES = new Set(['date', 'datetime', 'timestamp']);
+export const TEMPORAL_TYPES = new Set(['date', 'datetime', 'timestamp']);
 
 /** `sales.orders` → `` `sales`.`orders` ``: names from the config, quoted, never spliced raw. */
 export function quoteName(name: string): string {
@@ -103,7 +103,7 @@ const saysCorrupt = (errno: number | undefined, text: string) =>
   (errno !== undefined && CORRUPTION_ERRNOS.has(errno)) || CORRUPTION_TEXT.test(text);
 
 /** `2024-06-01 12:00:00.5` (the session's time zone is UTC) as an instant; `undefined` if none. */
-function parseUtc(value: unknown): Date | undefined {
+export function parseUtc(value: unknown): Date | undefined {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value;
   if (typeof value !== 'string') return undefined;
   const match = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?))?$/.exec(value.trim());
@@ -114,7 +114,7 @@ function parseUtc(value: unknown): Date | undefined {
 }
 
 /** An instant as a MySQL literal in UTC, to microseconds: `2024-06-01 12:05:00.000000`. */
-const mysqlUtc = (date: Date) => `${date.toISOString().slice(0, 23).replace('T', ' ')}000`;
+export const mysqlUtc = (date: Date) => `${date.toISOString().slice(0, 23).replace('T', ' ')}000`;
 
 /**
  * MySQL has no boolean type: `select exists (...)` is 1 or 0. Compared with a boolean the config
@@ -173,7 +173,7 @@ export function productOf(version: string): string {
  * too) refuses writes and DDL. A session the driver lost (the client gave up on a statement the
  * server did not stop) is opened again, the same way, for the next check.
  */
-class Session {
+export class Session {
   private connection: Connection | undefined;
   private lost = false;
   facts: ServerFacts | undefined;
