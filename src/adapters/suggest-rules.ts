@@ -4,21 +4,14 @@
  * `minRows` from a count. Each engine's suggest reads its own catalog and counts; this module
  * turns what they read into the suggestion.
  */
+
+import type { SuggestedTable, Suggestion } from '#core/ports.ts';
 import { CLOCK_SKEW_MS } from './checks.ts';
 
-/** What a table's suggested checks hold, as the configuration's `checks.tables.<table>` has it. */
-export interface SuggestedTable {
-  minRows?: number;
-  freshness?: { column: string; maxAgeMinutes: number };
-  columns: Record<string, string>;
-}
+export type { SuggestedTable, Suggestion };
 
-/** A starting `checks` object for a target, and what was left out of it and why. */
-export interface Suggestion {
-  checks: { integrity: true; tables: Record<string, SuggestedTable> };
-  /** One line each: a table or column left out, a count or newest value not read in time. */
-  notes: string[];
-}
+/** `minRows` at this fraction of each table's rows now, unless asked otherwise. */
+export const DEFAULT_FRACTION = 0.9;
 
 export interface SuggestOptions {
   /** `minRows` is this fraction of each table's current count (0 < fraction <= 1). */

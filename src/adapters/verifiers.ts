@@ -1,5 +1,5 @@
 import { type Engine, isMysqlFamily } from '#core/config.ts';
-import type { DatabaseVerifier } from '#core/ports.ts';
+import type { ConnectionInfo, DatabaseVerifier } from '#core/ports.ts';
 
 /**
  * The checks of an engine: PostgreSQL's (postgres, aurora-postgresql, with pg) or the MySQL
@@ -22,6 +22,10 @@ export function verifierFor(engine: Engine): DatabaseVerifier {
       made ??= load();
       return (await made).verify(request);
     },
+    async suggest(connection, recoveryPoint) {
+      made ??= load();
+      return (await made).suggest(connection, recoveryPoint);
+    },
   };
 }
 
@@ -31,17 +35,18 @@ export function verifierFor(engine: Engine): DatabaseVerifier {
  */
 export function verifierByEngine(): DatabaseVerifier {
   const verifiers = new Map<Engine, DatabaseVerifier>();
+  const of = ({ engine }: ConnectionInfo) => {
+    if (!engine) {
+      throw new TypeError(
+        'the connection to the copy names no engine: its checks cannot be chosen',
+      );
+    }
+    const verifier = verifiers.get(engine) ?? verifierFor(engine);
+    verifiers.set(engine, verifier);
+    return verifier;
+  };
   return {
-    async verify(request) {
-      const { engine } = request.connection;
-      if (!engine) {
-        throw new TypeError(
-          'the connection to the copy names no engine: its checks cannot be chosen',
-        );
-      }
-      const verifier = verifiers.get(engine) ?? verifierFor(engine);
-      verifiers.set(engine, verifier);
-      return verifier.verify(request);
-    },
+    verify: async (request) => of(request.connection).verify(request),
+    suggest: async (connection, recoveryPoint) => of(connection).suggest(connection, recoveryPoint),
   };
 }

@@ -35,6 +35,10 @@ const args = {
     type: 'boolean',
     description: 'leave the restored copy running and print how to connect',
   },
+  suggest: {
+    type: 'boolean',
+    description: 'also propose checks from the restored copy, as suggest does, before it goes',
+  },
   'state-dir': {
     type: 'string',
     valueHint: 'DIR',
@@ -56,7 +60,11 @@ without it, against the Amazon RDS instances the configuration names, from this 
 the AWS SDK's standard credentials, region and endpoint settings.
 
   restore-drill run --local [--config FILE] [--source-dir DIR] [--target NAME] [--keep]
-  restore-drill run --config FILE [--target NAME] [--json]
+  restore-drill run --config FILE [--target NAME] [--json] [--suggest]
+
+With --suggest, the restored copy's catalog is read once it is verified, and a "checks" object
+for the target is printed after the report (with --json, as the report's "suggestion"): the
+largest tables with row floors and freshness limits, as restore-drill suggest proposes them.
 
 Exit codes: 0 PASS, 1 FAIL (a check failed), 2 usage or configuration error,
             3 ERROR (the drill could not complete), 130 interrupted (Ctrl-C);
@@ -99,7 +107,8 @@ async function runLocal(flags: RunFlags, io: Io): Promise<number> {
 
   return drillEach(targets, flags, io, {
     where: '',
-    drill: (target, hooks) => runLocalDrill(target, { stateDir, keep: flags.keep, ...hooks }),
+    drill: (target, hooks) =>
+      runLocalDrill(target, { stateDir, keep: flags.keep, suggest: flags.suggest, ...hooks }),
     afterInterrupt: 'Interrupted: everything the drill created has been removed.',
   });
 }
@@ -123,7 +132,7 @@ async function runAgainstRds(flags: RunFlags, io: Io): Promise<number> {
   return drillEach(targets, flags, io, {
     where: ' on Amazon RDS',
     drill: async (target, hooks) => ({
-      report: await runRdsDrill(target, { ...hooks, say: io.stderr }),
+      report: await runRdsDrill(target, { ...hooks, say: io.stderr, suggest: flags.suggest }),
     }),
     onInterrupt: 'Interrupted: tearing down what the drill made before exiting ...',
   });
@@ -197,6 +206,7 @@ async function drillEach(
         });
         drilled.push(drill);
         if (!flags.json) io.stdout(`${renderText(drill.report)}\n`);
+        if (!flags.json && drill.report.suggestion) printSuggestion(drill.report, io);
       } catch (error) {
         if (interrupt.signal.aborted) break;
         // Reported, and the other targets still run: one broken drill must not hide the rest.
@@ -230,6 +240,18 @@ async function drillEach(
     stoppedBeforeReporting ? EXIT.ERROR : EXIT.PASS,
     ...reports.map((r) => EXIT[r.status]),
   );
+}
+
+/** The checks proposed from a drill's copy (--suggest): the object on stdout, notes on stderr. */
+function printSuggestion(report: DrillReport, io: Io): void {
+  const { checks, notes, error } = report.suggestion ?? { notes: [] };
+  if (!checks) {
+    io.stderr(`No checks could be proposed from the restored copy: ${error ?? 'nothing read'}`);
+    return;
+  }
+  io.stderr(`Checks proposed from the restored copy of ${report.target}, for its "checks":`);
+  io.stdout(`${JSON.stringify(checks, null, 2)}\n`);
+  for (const note of notes) io.stderr(`  ${note}`);
 }
 
 /** How to reach a copy kept with --keep. */

@@ -1,4 +1,4 @@
-import type { Suggestion } from '#adapters/suggest-rules.ts';
+import { DEFAULT_FRACTION, type Suggestion } from '#adapters/suggest-rules.ts';
 import { ConfigError } from '#core/errors.ts';
 import { defineCliCommand, EXIT } from './command.ts';
 import type { DatabaseUrl } from './database-url.ts';
@@ -20,7 +20,7 @@ const args = {
 
 /** `--fraction`: a number above 0 and at most 1. */
 export function parseFraction(value: string | undefined): number {
-  if (value === undefined) return 0.9;
+  if (value === undefined) return DEFAULT_FRACTION;
   const fraction = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!(fraction > 0 && fraction <= 1)) {
     throw new ConfigError(`--fraction must be a number above 0 and at most 1, e.g. 0.9`);

@@ -164,9 +164,28 @@ export interface Verification {
   resume?: VerifyProgress;
 }
 
+/** What a table's suggested checks hold, as the configuration's `checks.tables.<table>` has it. */
+export interface SuggestedTable {
+  minRows?: number;
+  freshness?: { column: string; maxAgeMinutes: number };
+  columns: Record<string, string>;
+}
+
+/** A starting `checks` object for a target, and what was left out of it and why. */
+export interface Suggestion {
+  checks: { integrity: true; tables: Record<string, SuggestedTable> };
+  /** One line each: a table or column left out, a count or newest value not read in time. */
+  notes: string[];
+}
+
 /** Runs a target's checks against a restored copy, as far as one call's budget goes. */
 export interface DatabaseVerifier {
   verify(request: VerifyRequest): Promise<Verification>;
+  /**
+   * Proposes a target's checks from the copy's catalog (`restore-drill run --suggest`), its
+   * freshness limits measured from the recovery point.
+   */
+  suggest(connection: ConnectionInfo, recoveryPoint: Date): Promise<Suggestion>;
 }
 
 /** The targets the deployed stack drills: the configuration it stores, read when asked. */

@@ -50,6 +50,8 @@ export interface DrillReport {
   /** The step that stopped the drill, if one did. */
   failure: { step: string; error: string; message: string } | null;
   teardown: { status: 'DONE' | 'KEPT' | 'ERROR'; message: string; deleted: string[] };
+  /** Checks proposed from the restored copy, where the run asked (`run --suggest`). */
+  suggestion?: NonNullable<DrillState['suggestion']>;
 }
 
 /**
@@ -254,6 +256,7 @@ export function buildReport(state: DrillState, finishedAt: Date): DrillReport {
     checks,
     failure,
     teardown,
+    ...(state.suggestion && { suggestion: state.suggestion }),
   };
   return { ...partial, summary: summaryOf(partial) };
 }

@@ -58,6 +58,13 @@ export const walkProgressSchema = z.object({
 });
 export type WalkProgress = z.infer<typeof walkProgressSchema>;
 
+/** Checks proposed from the restored copy (`run --suggest`), or why none could be. */
+const suggestionSchema = z.object({
+  checks: z.optional(z.record(z.string(), z.unknown())),
+  notes: z.array(z.string()),
+  error: z.optional(z.string()),
+});
+
 /** The checks a verification has still to finish, by name, each from where it stopped. */
 export const verifyProgressSchema = z.record(z.string(), walkProgressSchema);
 export type VerifyProgress = z.infer<typeof verifyProgressSchema>;
@@ -80,6 +87,8 @@ export const drillStateSchema = z.object({
   target: targetSchema,
   /** Leave the restored copy running for investigation (local runs). */
   keep: z._default(z.boolean(), false),
+  /** Propose checks from the restored copy once it is verified (runs from the CLI). */
+  suggest: z.optional(z.boolean()),
   drillId: z.string(),
   startedAt: isoTime,
   /** The backup the drill restores, once taken or picked. */
@@ -120,6 +129,7 @@ export const drillStateSchema = z.object({
       resume: z.optional(verifyProgressSchema),
     }),
   ),
+  suggestion: z.optional(suggestionSchema),
   teardown: z.optional(
     z.object({
       status: z.enum(['DONE', 'KEPT', 'ERROR']),
@@ -140,6 +150,7 @@ export type DrillState = z.infer<typeof drillStateSchema>;
 export const drillInputSchema = z.object({
   target: targetSchema,
   keep: z._default(z.boolean(), false),
+  suggest: z._default(z.boolean(), false),
 });
 export type DrillInput = z.input<typeof drillInputSchema>;
 

@@ -11,6 +11,7 @@ import {
 } from './errors.ts';
 import type {
   Clock,
+  ConnectionInfo,
   CopyInfo,
   DatabaseFleet,
   DatabaseVerifier,
@@ -166,11 +167,17 @@ export async function startDrill(
 ): Promise<DrillState> {
   const named = input !== null && typeof input === 'object' && 'targetName' in input;
   // The catalog is reached for only when the input names a target: it is read from S3.
-  const { target, keep } = named
-    ? { target: await namedTarget(input, deps.catalog), keep: false }
+  const { target, keep, suggest } = named
+    ? { target: await namedTarget(input, deps.catalog), keep: false, suggest: false }
     : parseWith(drillInputSchema, input, 'drill input');
   const now = deps.clock.now();
-  return { target, keep, drillId: drillIdFor(target.name, now), startedAt: now.toISOString() };
+  return {
+    target,
+    keep,
+    ...(suggest && { suggest }),
+    drillId: drillIdFor(target.name, now),
+    startedAt: now.toISOString(),
+  };
 }
 
 /** The target an execution names, from the stored configuration as it is now. */
@@ -330,10 +337,11 @@ export async function verify(
   const copy = requireOwned(info, state);
   const connection = await fleet.connectionFor(copy, state.target);
   const left = () => timeLeftMs(new Date(startedAt), verifyMinutes, clock.now());
+  const recoveryPoint = new Date(point.createdAt ?? point.requestedAt);
   const call = await verifier.verify({
     connection,
     checks: state.target.checks,
-    recoveryPoint: new Date(point.createdAt ?? point.requestedAt),
+    recoveryPoint,
     parallel: verifySessions(state.target.checks, copy.instanceClass ?? record.instanceClass),
     budgetMs: Math.max(0, Math.min(CALL_BUDGET_MS, left())),
     resume: earlier?.resume,
@@ -347,6 +355,8 @@ export async function verify(
     checks = stoppedAtLimit(checks, resume, verifyMinutes);
     resume = undefined;
   }
+  const suggestion =
+    state.suggest && !resume ? await suggestFrom(verifier, connection, recoveryPoint) : undefined;
   return {
     ...state,
     verification: {
@@ -356,7 +366,21 @@ export async function verify(
       invocations: (earlier?.invocations ?? 0) + 1,
       resume,
     },
+    ...(suggestion && { suggestion }),
   };
+}
+
+/** Checks proposed from the copy; one that cannot be read says why, and fails nothing. */
+async function suggestFrom(
+  verifier: DatabaseVerifier,
+  connection: ConnectionInfo,
+  recoveryPoint: Date,
+): Promise<NonNullable<DrillState['suggestion']>> {
+  try {
+    return await verifier.suggest(connection, recoveryPoint);
+  } catch (error) {
+    return { notes: [], error: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 /**

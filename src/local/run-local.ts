@@ -16,6 +16,8 @@ export interface LocalDrillOptions {
   /** Where snapshots and restored copies live (`snapshots/`, `instances/`). */
   stateDir: string;
   keep?: boolean;
+  /** Propose checks from the restored copy before it goes (the report's `suggestion`). */
+  suggest?: boolean;
   onEvent?: (event: EventLog) => void;
   signal?: AbortSignal;
 }
@@ -36,7 +38,11 @@ export async function runLocalDrill(
   options: LocalDrillOptions,
 ): Promise<LocalDrill> {
   const fleet = new PgliteFleet(resolve(options.stateDir));
-  const input: DrillInput = { target, keep: options.keep ?? false };
+  const input: DrillInput = {
+    target,
+    keep: options.keep ?? false,
+    suggest: options.suggest ?? false,
+  };
   const run = await runWorkflow(
     input,
     {

@@ -23,6 +23,8 @@ export interface RdsDrillOptions {
   clock?: Clock;
   /** Milliseconds each Wait and retry pauses; default: as the steps and the definition ask. */
   waitMs?: number;
+  /** Propose checks from the restored copy before it goes (the report's `suggestion`). */
+  suggest?: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export async function runRdsDrill(target: Target, options: RdsDrillOptions = {})
     clock,
   };
   let latest: DrillState | undefined;
-  const run = await runWorkflow({ target }, deps, {
+  const run = await runWorkflow({ target, suggest: options.suggest ?? false }, deps, {
     waitMs: options.waitMs,
     retryMs: options.waitMs,
     signal: options.signal,

@@ -230,9 +230,13 @@ describe('verify over several invocations', () => {
       { checks: [finished] },
     );
     const deps = fakeDeps({ fleet, verifier, clock: tickingClock() });
-    const first = await verify(atVerify(fleet), deps);
+    const first = await verify({ ...atVerify(fleet), suggest: true }, deps);
     expect(first.verification).toMatchObject({ invocations: 1, resume: left });
+    // Checks are proposed once, from the copy verified to the end.
+    expect(first.suggestion).toBeUndefined();
     const second = await verify(first, deps);
+    expect(second.suggestion?.checks).toMatchObject({ integrity: true });
+    expect(verifier.suggested).toHaveLength(1);
     expect(second.verification).toMatchObject({
       invocations: 2,
       startedAt: first.verification?.startedAt,

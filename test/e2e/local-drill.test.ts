@@ -90,6 +90,28 @@ describe('a local drill on PGlite', () => {
     await expectNothingLeft(stateDir);
   });
 
+  it('proposes checks from the restored copy with --suggest, after the report or in its JSON', async () => {
+    const source = await makeSource(join(work.dir, 'suggest'), ordersSql());
+    const run = (...flags: string[]) =>
+      cli('run', '--local', '--source-dir', source, '--state-dir', stateDir, '--suggest', ...flags);
+    const json = await run('--json');
+    expect(json.code).toBe(0);
+    const { suggestion } = JSON.parse(json.stdout) as DrillReport;
+    const orders = (suggestion?.checks?.tables as Record<string, Record<string, unknown>>)?.orders;
+    expect(suggestion?.checks?.integrity).toBe(true);
+    expect(orders).toMatchObject({
+      minRows: expect.any(Number),
+      freshness: { column: 'created_at', maxAgeMinutes: expect.any(Number) },
+    });
+
+    const text = await run();
+    expect(text.code).toBe(0);
+    const [, proposed] = text.stdout.split(/\n(?=\{)/);
+    expect(JSON.parse(proposed ?? '')).toEqual(suggestion?.checks);
+    expect(text.stderr).toContain('Checks proposed from the restored copy of local');
+    await expectNothingLeft(stateDir);
+  }, 60_000);
+
   it('fails freshness when the newest data is older than the bound', async () => {
     const { code, report } = await drillJson('stale', ordersSql(72));
     expect(code).toBe(1);

@@ -10,7 +10,13 @@ import {
   type TableCheck,
   type Target,
 } from '#core/config.ts';
-import type { ConnectionInfo, DatabaseVerifier, Verification, VerifyRequest } from '#core/ports.ts';
+import type {
+  ConnectionInfo,
+  DatabaseVerifier,
+  Suggestion,
+  Verification,
+  VerifyRequest,
+} from '#core/ports.ts';
 import { seconds } from '#core/report.ts';
 import type { WalkProgress } from '#core/state.ts';
 import {
@@ -24,6 +30,7 @@ import {
   plural,
   timed,
 } from '../checks.ts';
+import { DEFAULT_FRACTION } from '../suggest-rules.ts';
 import {
   type PlannedCheck,
   runPlan,
@@ -37,6 +44,8 @@ import {
 import { judgeCheckTable } from './check-table.ts';
 import { typeMatches } from './column-types.ts';
 import { readStatement } from './read-statement.ts';
+// suggest.ts reads the catalog with this module's Session: used only when a suggestion is asked.
+import { suggestChecks } from './suggest.ts';
 
 type Checks = Target['checks'];
 type Row = Record<string, unknown>;
@@ -465,6 +474,16 @@ export class MysqlVerifier implements DatabaseVerifier {
       return await runPlan(planned, { connectivity, resume, now: this.now, deadline });
     } finally {
       for (const s of sessions) s.close();
+    }
+  }
+
+  async suggest(connection: ConnectionInfo, recoveryPoint: Date): Promise<Suggestion> {
+    const session = new Session(connection);
+    try {
+      await session.open();
+      return await suggestChecks(session, { fraction: DEFAULT_FRACTION, now: recoveryPoint });
+    } finally {
+      session.close();
     }
   }
 

@@ -6,7 +6,13 @@ import {
   type TableCheck,
   type Target,
 } from '#core/config.ts';
-import type { DatabaseVerifier, Verification, VerifyRequest } from '#core/ports.ts';
+import type {
+  ConnectionInfo,
+  DatabaseVerifier,
+  Suggestion,
+  Verification,
+  VerifyRequest,
+} from '#core/ports.ts';
 import { seconds, bytes as sizeOf } from '#core/report.ts';
 import type { WalkProgress } from '#core/state.ts';
 import {
@@ -20,6 +26,7 @@ import {
   plural,
   timed,
 } from '../checks.ts';
+import { DEFAULT_FRACTION } from '../suggest-rules.ts';
 import {
   mbPerSecond,
   type PlannedCheck,
@@ -32,6 +39,7 @@ import {
   walkResult,
   walkUnits,
 } from '../work-units.ts';
+import { suggestChecks } from './suggest.ts';
 import { typeMatches } from './types.ts';
 
 type Checks = Target['checks'];
@@ -258,6 +266,22 @@ async function openMore(
   return [clients[0] as pg.Client, ...more.filter((c) => c !== undefined)];
 }
 
+/** A client for the copy, not connected yet. */
+function clientFor(connection: ConnectionInfo): pg.Client {
+  const client = new pg.Client({
+    host: connection.host,
+    port: connection.port,
+    database: connection.database,
+    user: connection.user,
+    password: connection.password,
+    ssl: connection.ssl,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  // A dropped connection surfaces as the failing query's error; this keeps it from crashing the process.
+  client.on('error', () => undefined);
+  return client;
+}
+
 /** What a table walk's units are called: tables, or table ranges where a table has several. */
 const tableUnit = (units: readonly unknown[], tables: readonly unknown[]) =>
   units.length === tables.length ? 'table' : 'table range';
@@ -308,20 +332,7 @@ export class PostgresVerifier implements DatabaseVerifier {
 
   async verify(request: VerifyRequest): Promise<Verification> {
     const { connection, checks, recoveryPoint, resume } = request;
-    const open = () => {
-      const client = new pg.Client({
-        host: connection.host,
-        port: connection.port,
-        database: connection.database,
-        user: connection.user,
-        password: connection.password,
-        ssl: connection.ssl,
-        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      });
-      // A dropped connection surfaces as the failing query's error; this keeps it from crashing the process.
-      client.on('error', () => undefined);
-      return client;
-    };
+    const open = () => clientFor(connection);
     const client = open();
     const clients = [client];
     // Ended whatever happens: connectivity can fail after the connection is open (a failing probe).
@@ -347,6 +358,16 @@ export class PostgresVerifier implements DatabaseVerifier {
       return await runPlan(planned, { connectivity, resume, now: this.now, deadline: db.deadline });
     } finally {
       await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    }
+  }
+
+  async suggest(connection: ConnectionInfo, recoveryPoint: Date): Promise<Suggestion> {
+    const client = clientFor(connection);
+    try {
+      await client.connect();
+      return await suggestChecks(client, { fraction: DEFAULT_FRACTION, now: recoveryPoint });
+    } finally {
+      await client.end().catch(() => undefined);
     }
   }
 
