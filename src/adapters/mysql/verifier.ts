@@ -391,7 +391,7 @@ function walk(
 }
 
 /** Tables the walks take together in one unit: few round trips, bounded statements. */
-const BYTES_PER_UNIT = 512 * 2 ** 20;
+const BYTES_PER_UNIT = 64 * 2 ** 20;
 
 /** A base table of the database, as information_schema sizes it. */
 interface BaseTable {
