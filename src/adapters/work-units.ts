@@ -6,7 +6,7 @@
  * say what a unit is and how to check it.
  */
 import * as z from 'zod/mini';
-import type { Verification } from '#core/ports.ts';
+import type { Verification, VerifyRequest } from '#core/ports.ts';
 import {
   type CheckResult,
   type VerifyProgress,
@@ -84,10 +84,10 @@ export async function walkUnits<S, U extends WorkUnit>(
   const wasDone = (key: string) =>
     (previous.after !== undefined && key <= previous.after) || doneBefore.has(key);
   const retriedBefore = new Set(previous.retried);
-  const todo = units.filter((u) => !wasDone(u.key));
+  const remaining = units.filter((u) => !wasDone(u.key));
   const queue = [
-    ...todo.filter((u) => retriedBefore.has(u.key)),
-    ...todo.filter((u) => !retriedBefore.has(u.key)),
+    ...remaining.filter((u) => retriedBefore.has(u.key)),
+    ...remaining.filter((u) => !retriedBefore.has(u.key)),
   ];
 
   const progress: WalkProgress = {
@@ -227,6 +227,44 @@ export function walkOutcome(
   return { status: 'PASS', message: words.passed(), metrics };
 }
 
+/**
+ * The sessions a call's walks share: `made[0]`, open already, and as many more as the request
+ * asks for and the server takes, opened together the first time the walks ask. Each is added to
+ * `made` as it is made, to be closed with it; one that cannot connect (the server's connection
+ * limit, say) is left out, and the walks go on over fewer.
+ */
+export function walkSessions<S>(
+  request: Pick<VerifyRequest, 'parallel' | 'connection'>,
+  made: S[],
+  make: () => S,
+  connect: (session: S) => Promise<unknown>,
+): () => Promise<S[]> {
+  const wanted = Math.max(
+    1,
+    Math.min(request.parallel, request.connection.maxSessions ?? Infinity),
+  );
+  let opened: Promise<S[]> | undefined;
+  const open = async () => {
+    const more = await Promise.all(
+      Array.from({ length: wanted - 1 }, async () => {
+        const session = make();
+        made.push(session);
+        try {
+          await connect(session);
+          return session;
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    return [made[0] as S, ...more.filter((s) => s !== undefined)];
+  };
+  return () => {
+    opened ??= open();
+    return opened;
+  };
+}
+
 /** Where a walk check is: its outcome so far, and what is left of it, if anything. */
 export interface WalkResult {
   outcome: Outcome;
@@ -263,10 +301,12 @@ export type PlannedCheck =
  * SKIPped on a first call, and an ERROR on a later one (the copy was reached before).
  */
 export async function runPlan(
-  planned: readonly PlannedCheck[],
+  plan: readonly PlannedCheck[],
   call: { connectivity: CheckResult; resume?: VerifyProgress; now: () => number; deadline: number },
 ): Promise<Verification> {
   const { connectivity, resume, now, deadline } = call;
+  // A later call goes on with the checks an earlier one left, and only those.
+  const planned = plan.filter(({ name }) => !resume || name in resume);
   const results: CheckResult[] = resume ? [] : [connectivity];
   if (connectivity.status !== 'PASS') {
     for (const { name } of planned) {

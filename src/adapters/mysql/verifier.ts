@@ -39,6 +39,7 @@ import {
   type WalkResult,
   type WorkUnit,
   walkResult,
+  walkSessions,
   walkUnits,
 } from '../work-units.ts';
 import { judgeCheckTable } from './check-table.ts';
@@ -330,27 +331,6 @@ interface Walker {
 }
 
 /**
- * `count` more sessions beside `sessions`' first, each added to `sessions` (to be closed with
- * it). One that cannot connect (the server's connection limit, say) is left out: the walks go
- * on over fewer.
- */
-async function openMore(info: ConnectionInfo, count: number, sessions: Session[]) {
-  const more = await Promise.all(
-    Array.from({ length: count }, async () => {
-      const session = new Session(info);
-      sessions.push(session);
-      try {
-        await session.live();
-        return session;
-      } catch {
-        return undefined;
-      }
-    }),
-  );
-  return [sessions[0] as Session, ...more.filter((s) => s !== undefined)];
-}
-
-/**
  * A walk over table batches on every session of the call, one READ ONLY transaction per batch,
  * from where `progress` says an earlier call stopped (see walkUnits). CHECK TABLE heeds no
  * statement time limit, so a batch still running a moment past the deadline has its session
@@ -453,24 +433,19 @@ export class MysqlVerifier implements DatabaseVerifier {
     const session = new Session(connection);
     const sessions = [session];
     const deadline = this.now() + request.budgetMs;
-    let opened: Promise<Session[]> | undefined;
     const walker: Walker = {
       deadline,
       now: this.now,
-      sessions: () => {
-        const more = Math.max(
-          0,
-          Math.min(request.parallel, connection.maxSessions ?? Infinity) - 1,
-        );
-        opened ??= openMore(connection, more, sessions);
-        return opened;
-      },
+      sessions: walkSessions(
+        request,
+        sessions,
+        () => new Session(connection),
+        (s) => s.live(),
+      ),
     };
     try {
       const connectivity = await timed('connectivity', () => this.connectivity(session));
-      const planned = this.plan(session, walker, checks, connection.database, recoveryPoint).filter(
-        ({ name }) => !resume || name in resume,
-      );
+      const planned = this.plan(session, walker, checks, connection.database, recoveryPoint);
       return await runPlan(planned, { connectivity, resume, now: this.now, deadline });
     } finally {
       for (const s of sessions) s.close();

@@ -37,6 +37,7 @@ import {
   type WalkResult,
   type WorkUnit,
   walkResult,
+  walkSessions,
   walkUnits,
 } from '../work-units.ts';
 import { suggestChecks } from './suggest.ts';
@@ -244,31 +245,6 @@ async function walk<U extends WorkUnit>(
   });
 }
 
-/**
- * `count` more sessions beside `clients`' first, each added to `clients` (to be ended with it):
- * all the walks share. One that cannot connect (the server's connection limit, say) is left
- * out: the walks go on over fewer.
- */
-async function openMore(
-  open: () => pg.Client,
-  count: number,
-  clients: pg.Client[],
-): Promise<pg.Client[]> {
-  const more = await Promise.all(
-    Array.from({ length: count }, async () => {
-      const client = open();
-      clients.push(client);
-      try {
-        await client.connect();
-        return client;
-      } catch {
-        return undefined;
-      }
-    }),
-  );
-  return [clients[0] as pg.Client, ...more.filter((c) => c !== undefined)];
-}
-
 /** A client for the copy, not connected yet. */
 function clientFor(connection: ConnectionInfo): pg.Client {
   const client = new pg.Client({
@@ -336,14 +312,11 @@ export class PostgresVerifier implements DatabaseVerifier {
 
   async verify(request: VerifyRequest): Promise<Verification> {
     const { connection, checks, recoveryPoint, resume } = request;
-    const open = () => clientFor(connection);
-    const client = open();
+    const client = clientFor(connection);
     const clients = [client];
     // Ended whatever happens: connectivity can fail after the connection is open (a failing probe).
     try {
       const connectivity = await timed('connectivity', () => this.connectivity(client));
-      const sessions = Math.max(1, Math.min(request.parallel, connection.maxSessions ?? Infinity));
-      let opened: Promise<pg.Client[]> | undefined;
       const db: Session = {
         client,
         budgetMs: request.budgetMs,
@@ -351,14 +324,14 @@ export class PostgresVerifier implements DatabaseVerifier {
         now: this.now,
         versionNum: Number(connectivity.metrics?.serverVersionNum ?? 0),
         blocksPerUnit: this.blocksPerUnit,
-        all: () => {
-          opened ??= openMore(open, sessions - 1, clients);
-          return opened;
-        },
+        all: walkSessions(
+          request,
+          clients,
+          () => clientFor(connection),
+          (c) => c.connect(),
+        ),
       };
-      const planned = this.plan(db, checks, recoveryPoint).filter(
-        ({ name }) => !resume || name in resume,
-      );
+      const planned = this.plan(db, checks, recoveryPoint);
       return await runPlan(planned, { connectivity, resume, now: this.now, deadline: db.deadline });
     } finally {
       await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
