@@ -343,10 +343,25 @@ describe('template.yaml network', () => {
     expect(group('VerifyFunctionSecurityGroup').Properties?.VpcId).toEqual({ Ref: 'VpcId' });
   });
 
-  it('runs no other function in the VPC', () => {
+  it('runs no other function in the VPC but RecordBaseline, with a security group of its own', () => {
     for (const [id, resource] of functions) {
-      if (id !== 'VerifyFunction') expect(resource.Properties?.VpcConfig, id).toBeUndefined();
+      if (id !== 'VerifyFunction' && id !== 'RecordBaselineFunction') {
+        expect(resource.Properties?.VpcConfig, id).toBeUndefined();
+      }
     }
+    const [, record] = functions.find(([id]) => id === 'RecordBaselineFunction') ?? [];
+    expect(record?.Properties?.VpcConfig).toEqual({
+      SecurityGroupIds: [groupId('RecordBaselineSecurityGroup')],
+      SubnetIds: { Ref: 'VerifySubnetIds' },
+    });
+  });
+
+  it('lets RecordBaseline reach database ports and AWS APIs on 443, and nothing reach it', () => {
+    const egress = rules('RecordBaselineSecurityGroup', 'Egress');
+    const plain = egress.filter((rule) => !('Fn::If' in rule));
+    expect(ports(plain)).toEqual(['tcp:3306-3306', 'tcp:5432-5432']);
+    expect(egress).toHaveLength(3);
+    expect(rules('RecordBaselineSecurityGroup', 'Ingress')).toEqual([]);
   });
 
   it('lets the copy security group admit the Verify function only, on 5432 and 3306', () => {
@@ -411,8 +426,13 @@ describe('template.yaml network', () => {
     }
     expect(group('EndpointSecurityGroup').Condition).toBe('CreateEndpoints');
     const ingress = rules('EndpointSecurityGroup', 'Ingress');
-    expect(ports(ingress)).toEqual(['tcp:443-443']);
-    expect(ingress[0]?.SourceSecurityGroupId).toEqual(groupId('VerifyFunctionSecurityGroup'));
+    expect(ports(ingress)).toEqual(['tcp:443-443', 'tcp:443-443']);
+    expect(ingress.map((rule) => rule.SourceSecurityGroupId)).toEqual(
+      expect.arrayContaining([
+        groupId('VerifyFunctionSecurityGroup'),
+        groupId('RecordBaselineSecurityGroup'),
+      ]),
+    );
   });
 });
 
@@ -724,6 +744,7 @@ describe('template.yaml outputs', () => {
         'ConfigBucket',
         'ConfigKey',
         'VerifySecurityGroupId',
+        'RecordBaselineSecurityGroupId',
         'CopySecurityGroupId',
       ].sort(),
     );

@@ -1,4 +1,5 @@
 import type {
+  BaselineStore,
   Clock,
   DatabaseFleet,
   DatabaseVerifier,
@@ -19,6 +20,7 @@ export interface PortFactories<S extends StepName = StepName> {
   verifier?: (env: Env) => DatabaseVerifier;
   notifier?: (env: Env) => Notifier;
   catalog?: (env: Env) => TargetCatalog;
+  baselines?: (env: Env) => BaselineStore;
   clock?: Clock;
 }
 
@@ -52,6 +54,10 @@ export function createDeps<S extends StepName>(
   const verifier = once(() => (makeVerifier ? makeVerifier(env) : missing(step, 'verifier')));
   const notifier = once(() => (makeNotifier ? makeNotifier(env) : missing(step, 'notifier')));
   const catalog = once(() => (makeCatalog ? makeCatalog(env) : missing(step, 'catalog')));
+  const makeBaselines = factories.baselines;
+  const baselines = once(() =>
+    makeBaselines ? makeBaselines(env) : missing(step, 'baseline store'),
+  );
   return {
     // The step is typed to call no more of the fleet than FleetOf<S> holds.
     get fleet() {
@@ -66,6 +72,9 @@ export function createDeps<S extends StepName>(
     // Optional in the steps: a function without one starts drills only from a full target.
     get catalog() {
       return makeCatalog && catalog();
+    },
+    get baselines() {
+      return baselines();
     },
     clock: factories.clock ?? systemClock,
   };

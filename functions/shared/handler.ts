@@ -27,6 +27,7 @@ const readEvent: Record<StepName, (event: unknown) => unknown> = {
     return event;
   },
   TakeSnapshot: asDrillState('TakeSnapshot'),
+  RecordBaseline: asDrillState('RecordBaseline'),
   CheckSnapshot: asDrillState('CheckSnapshot'),
   RestoreInstance: asDrillState('RestoreInstance'),
   CheckInstance: asDrillState('CheckInstance'),

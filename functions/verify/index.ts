@@ -2,6 +2,7 @@ import { connectionFor, secretsClient } from '#adapters/rds/access.ts';
 import { describeCopy } from '#adapters/rds/copies.ts';
 import { backupFacts } from '#adapters/rds/recovery-points.ts';
 import { verifierByEngine } from '#adapters/verifiers.ts';
+import { baselineStore } from '../shared/baselines.ts';
 import { stepHandler } from '../shared/handler.ts';
 import { tracer } from '../shared/powertools.ts';
 import { rdsContext } from '../shared/rds.ts';
@@ -20,5 +21,6 @@ export const handler = stepHandler('Verify', {
     },
     // Each copy by its engine's checks; a driver is loaded once a copy of its engine comes.
     verifier: () => verifierByEngine(),
+    baselines: baselineStore,
   },
 });

@@ -26,6 +26,10 @@ export function verifierFor(engine: Engine): DatabaseVerifier {
       made ??= load();
       return (await made).suggest(connection, recoveryPoint);
     },
+    async tableCounts(connection) {
+      made ??= load();
+      return (await made).tableCounts(connection);
+    },
   };
 }
 
@@ -48,5 +52,6 @@ export function verifierByEngine(): DatabaseVerifier {
   return {
     verify: async (request) => of(request.connection).verify(request),
     suggest: async (connection, recoveryPoint) => of(connection).suggest(connection, recoveryPoint),
+    tableCounts: async (connection) => of(connection).tableCounts(connection),
   };
 }

@@ -6,6 +6,15 @@ import { ConfigError } from './errors.ts';
 z.config(en());
 
 const nonEmpty = () => z.string().check(z.minLength(1));
+const secretArn = () =>
+  z
+    .string()
+    .check(
+      z.regex(
+        /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
+        'must be a Secrets Manager secret ARN',
+      ),
+    );
 const positive = () => z.number().check(z.positive());
 
 /** A SQL identifier, optionally schema-qualified: `orders` or `sales.orders`. */
@@ -69,6 +78,25 @@ const MAX_PARALLEL = 16;
 /** The database a target's checks connect to when it names none: PostgreSQL's own. */
 const DEFAULT_DATABASE = 'postgres';
 
+/**
+ * The source's tables and their estimated rows, recorded when its snapshot is taken, that the
+ * restored copy must match: a table missing from the copy, or counted far below the baseline,
+ * FAILs.
+ */
+const baselineOptions = z.strictObject({
+  /** How far below the baseline's estimate a table's count may fall, in percent, and pass. */
+  tolerancePercent: z._default(z.number().check(z.minimum(0), z.maximum(100)), 50),
+  /** Tables the baseline counts fewer rows in are checked for presence only: estimates of small tables are rough. */
+  minRows: z._default(z.int().check(z.nonnegative()), 1000),
+  /**
+   * A Secrets Manager secret of a read-only user on the source, for reading its catalog at
+   * snapshot time. Without one, or when the source cannot be read, the baseline is the last
+   * restored copy that passed every check.
+   */
+  sourceSecretArn: z.optional(secretArn()),
+});
+export type BaselineOptions = z.infer<typeof baselineOptions>;
+
 const checks = z.strictObject({
   integrity: z._default(z.union([z.boolean(), integrityOptions]), true),
   tables: z._default(z.record(qualifiedName, tableCheck), {}),
@@ -80,6 +108,7 @@ const checks = z.strictObject({
    * copy's instance class (see `verifySessions`).
    */
   parallel: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_PARALLEL))),
+  baseline: z.optional(baselineOptions),
 });
 
 /** An RDS identifier as RDS stores it: letters, digits, single hyphens, starting with a letter. */
@@ -191,22 +220,9 @@ const restore = z.strictObject({
     { mode: 'verify-full' },
   ),
   credentials: z._default(
-    z.union(
-      [
-        z.literal('managed'),
-        z.strictObject({
-          secretArn: z
-            .string()
-            .check(
-              z.regex(
-                /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
-                'must be a Secrets Manager secret ARN',
-              ),
-            ),
-        }),
-      ],
-      { error: 'must be "managed" or {"secretArn": "arn:aws:secretsmanager:..."}' },
-    ),
+    z.union([z.literal('managed'), z.strictObject({ secretArn: secretArn() })], {
+      error: 'must be "managed" or {"secretArn": "arn:aws:secretsmanager:..."}',
+    }),
     'managed',
   ),
 });
@@ -293,6 +309,14 @@ export const targetSchema = z
           'source',
           `a local (dataDir) source is a PGlite directory, which only the postgres engine drills, not ${engine}`,
         );
+      }
+      if ('dataDir' in source && target.checks.baseline?.sourceSecretArn) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['checks', 'baseline', 'sourceSecretArn'],
+          message:
+            'a local (dataDir) source is never opened by a drill: its baseline is the last copy that passed',
+        });
       }
       if ('dataDir' in source && target.recoveryPoint.mode !== 'new-snapshot') {
         problem('recoveryPoint', 'a local (dataDir) source is always drilled from a new snapshot');

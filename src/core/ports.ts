@@ -1,4 +1,5 @@
 import type { BackupFacts } from './backup-health.ts';
+import type { Baseline, TableCounts } from './baseline.ts';
 import type { Engine, RecoveryPoint, RestoreSettings, Target, TargetSource } from './config.ts';
 import type { DrillReport } from './report.ts';
 import type { CheckResult, VerifyProgress } from './state.ts';
@@ -138,6 +139,12 @@ export interface DatabaseFleet {
    * of connecting and never stored.
    */
   connectionFor(copy: CopyInfo, target: Target): Promise<ConnectionInfo>;
+  /**
+   * A read-only way into the source itself (an Aurora cluster's reader endpoint), with the
+   * credentials of `checks.baseline.sourceSecretArn`, for reading its catalog; a local fleet,
+   * whose sources a drill never opens, leaves this out.
+   */
+  sourceConnection?(target: Target): Promise<ConnectionInfo>;
 }
 
 /** One call of a verifier: what to check, over how many sessions, and for how long. */
@@ -186,6 +193,18 @@ export interface DatabaseVerifier {
    * freshness limits measured from the recovery point.
    */
   suggest(connection: ConnectionInfo, recoveryPoint: Date): Promise<Suggestion>;
+  /**
+   * The user tables of the database and the rows the catalog estimates each holds, read in a
+   * read-only transaction: names and numbers, never data.
+   */
+  tableCounts(connection: ConnectionInfo): Promise<TableCounts>;
+}
+
+/** Where a target's baselines are kept, between the steps and the drills that use them. */
+export interface BaselineStore {
+  /** The baseline kept for `target` under `key` (a drill's id, or LAST_COPY). */
+  load(target: string, key: string): Promise<Baseline | undefined>;
+  save(target: string, key: string, baseline: Baseline): Promise<void>;
 }
 
 /** The targets the deployed stack drills: the configuration it stores, read when asked. */

@@ -5,6 +5,7 @@ import { targetSchema } from './config.ts';
 export const stepNames = [
   'StartDrill',
   'TakeSnapshot',
+  'RecordBaseline',
   'CheckSnapshot',
   'RestoreInstance',
   'CheckInstance',
@@ -101,6 +102,19 @@ export const drillStateSchema = z.object({
       createdAt: z.optional(isoTime),
       sizeBytes: z.optional(z.number()),
       engineVersion: z.optional(z.string()),
+    }),
+  ),
+  /**
+   * The source's baseline, read as its snapshot was taken and kept in the baseline store (it
+   * can be larger than drill state may be), or why it could not be read.
+   */
+  baseline: z.optional(
+    z.object({
+      takenAt: z.optional(isoTime),
+      tables: z.optional(z.number()),
+      error: z.optional(z.string()),
+      /** What the workflow caught, where the step itself failed. */
+      failed: z.optional(caughtErrorSchema),
     }),
   ),
   /** The restored copy. */

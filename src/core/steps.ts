@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { judgeBackupHealth } from './backup-health.ts';
+import { type Baseline, compareWithBaseline, describeBaseline, LAST_COPY } from './baseline.ts';
 import { parseWith, type Target, verifySessions } from './config.ts';
 import {
   ConfigError,
@@ -10,6 +11,7 @@ import {
   SnapshotTimeoutError,
 } from './errors.ts';
 import type {
+  BaselineStore,
   Clock,
   ConnectionInfo,
   CopyInfo,
@@ -44,6 +46,8 @@ export interface DrillDeps {
   clock: Clock;
   /** The stored configuration, where executions start with a target's name (deployed drills). */
   catalog?: TargetCatalog;
+  /** Where baselines are kept, for targets that compare their copies with one. */
+  baselines?: BaselineStore;
 }
 
 /**
@@ -53,6 +57,7 @@ export interface DrillDeps {
 export const fleetCalls = {
   StartDrill: [],
   TakeSnapshot: ['prepareRecoveryPoint'],
+  RecordBaseline: ['sourceConnection'],
   CheckSnapshot: ['describeRecoveryPoint'],
   RestoreInstance: ['restoreCopy'],
   CheckInstance: ['advanceCopy'],
@@ -217,6 +222,43 @@ export async function takeSnapshot(
   };
 }
 
+/**
+ * RecordBaseline: as the snapshot is taken, reads the source's tables and estimated rows over
+ * a read-only connection (`checks.baseline.sourceSecretArn`) and keeps them for Verify to
+ * compare the copy with. It fails nothing: a source it cannot read is noted, and Verify
+ * compares with the last copy that passed instead.
+ */
+export async function recordBaseline(
+  state: DrillState,
+  deps: StepDeps<'RecordBaseline'> & BaselineDeps,
+): Promise<DrillState> {
+  const { fleet, verifier, clock } = deps;
+  const { target } = state;
+  if (!target.checks.baseline?.sourceSecretArn || !fleet.sourceConnection) return state;
+  const takenAt = clock.now().toISOString();
+  try {
+    const tables = await verifier.tableCounts(await fleet.sourceConnection(target));
+    const baseline: Baseline = { from: 'source', takenAt, drillId: state.drillId, tables };
+    await storeOf(deps.baselines).save(target.name, state.drillId, baseline);
+    return { ...state, baseline: { takenAt, tables: Object.keys(tables).length } };
+  } catch (error) {
+    return { ...state, baseline: { takenAt, error: errorText(error) } };
+  }
+}
+
+/**
+ * What the steps that read or keep baselines need besides the fleet. The store is reached for
+ * only when a target compares with a baseline: a function builds it on first use.
+ */
+type BaselineDeps = Pick<DrillDeps, 'verifier' | 'baselines'>;
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function storeOf(baselines: BaselineStore | undefined): BaselineStore {
+  if (!baselines) throw new TypeError('this run has no baseline store');
+  return baselines;
+}
+
 /** CheckSnapshot: is the recovery point ready yet? Throws if it failed or took too long. */
 export async function checkSnapshot(
   state: DrillState,
@@ -324,8 +366,9 @@ export async function checkInstance(
  */
 export async function verify(
   state: DrillState,
-  { fleet, verifier, clock }: StepDeps<'Verify'> & Pick<DrillDeps, 'verifier'>,
+  deps: StepDeps<'Verify'> & BaselineDeps,
 ): Promise<DrillState> {
+  const { fleet, verifier, clock } = deps;
   const record = required(state.copy, 'restored copy');
   const point = required(state.recoveryPoint, 'recovery point');
   // A verification with checks left is gone on with; any other is started afresh.
@@ -355,6 +398,9 @@ export async function verify(
     checks = stoppedAtLimit(checks, resume, verifyMinutes);
     resume = undefined;
   }
+  if (!resume && state.target.checks.baseline) {
+    checks = await againstBaseline(state, checks, connection, recoveryPoint, deps);
+  }
   const suggestion =
     state.suggest && !resume ? await suggestFrom(verifier, connection, recoveryPoint) : undefined;
   return {
@@ -367,6 +413,77 @@ export async function verify(
       resume,
     },
     ...(suggestion && { suggestion }),
+  };
+}
+
+/**
+ * The copy's tables against the baseline (the source's, read at snapshot time, or else the
+ * last copy that passed), as one more check. A copy that passed every check of its own
+ * becomes the baseline of the drills after it.
+ */
+async function againstBaseline(
+  state: DrillState,
+  checks: CheckResult[],
+  connection: ConnectionInfo,
+  recoveryPoint: Date,
+  deps: BaselineDeps & { clock: Clock },
+): Promise<CheckResult[]> {
+  const { verifier, clock } = deps;
+  const options = required(state.target.checks.baseline, 'baseline options');
+  const { name } = state.target;
+  const started = clock.now().getTime();
+  const result = (outcome: Pick<CheckResult, 'status' | 'message' | 'metrics'>): CheckResult => ({
+    name: 'baseline',
+    ...outcome,
+    ms: clock.now().getTime() - started,
+  });
+  try {
+    const store = storeOf(deps.baselines);
+    const counts = await verifier.tableCounts(connection);
+    // The source's, where RecordBaseline read it; else the last copy that passed.
+    const recorded = state.baseline?.tables !== undefined;
+    const baseline =
+      (recorded ? await store.load(name, state.drillId) : undefined) ??
+      (await store.load(name, LAST_COPY));
+    const copyChecksPassed = checks.every(
+      (c) => c.name.startsWith('backup:') || c.status === 'PASS' || c.status === 'SKIP',
+    );
+    const judged = baseline
+      ? compareWithBaseline(baseline, counts, options)
+      : {
+          status: 'SKIP' as const,
+          message:
+            'no baseline yet: the first copy that passes every check becomes the next drill’s',
+        };
+    if (copyChecksPassed && judged.status !== 'FAIL') {
+      const takenAt = recoveryPoint.toISOString();
+      await store.save(name, LAST_COPY, {
+        from: 'copy',
+        takenAt,
+        drillId: state.drillId,
+        tables: counts,
+      });
+    }
+    return [...checks, result(withSourceNote(judged, state, baseline))];
+  } catch (error) {
+    return [...checks, result({ status: 'ERROR', message: errorText(error) })];
+  }
+}
+
+/** Why a comparison is not with the source's own baseline, where one was asked for. */
+function withSourceNote<J extends { message: string }>(
+  judged: J,
+  state: DrillState,
+  baseline: Baseline | undefined,
+): J {
+  if (!state.target.checks.baseline?.sourceSecretArn || baseline?.from === 'source') return judged;
+  const why =
+    state.baseline?.error ??
+    (state.baseline?.failed ? `${state.baseline.failed.Error}` : 'it was not recorded');
+  const used = baseline ? `compared with ${describeBaseline(baseline)}` : 'nothing to compare with';
+  return {
+    ...judged,
+    message: `${judged.message} (the source's catalog could not be read: ${why}; ${used})`,
   };
 }
 
@@ -482,6 +599,7 @@ export async function publishReport(
 export const steps = {
   StartDrill: (input: unknown, deps: DrillDeps) => startDrill(input, deps),
   TakeSnapshot: takeSnapshot,
+  RecordBaseline: recordBaseline,
   CheckSnapshot: checkSnapshot,
   RestoreInstance: restoreInstance,
   CheckInstance: checkInstance,

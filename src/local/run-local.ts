@@ -1,10 +1,11 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { PgliteFleet } from '#adapters/pglite/fleet.ts';
 import { PostgresVerifier } from '#adapters/postgres/verifier.ts';
 import type { Target } from '#core/config.ts';
 import { systemClock } from '#core/ports.ts';
 import type { DrillReport } from '#core/report.ts';
 import type { DrillInput } from '#core/state.ts';
+import { baselinesIn } from './state-dir.ts';
 import { type EventLog, runWorkflow } from './workflow.ts';
 
 /** How often a local drill polls a snapshot or copy that is still being made. */
@@ -48,6 +49,7 @@ export async function runLocalDrill(
     {
       fleet,
       verifier: new PostgresVerifier(),
+      baselines: baselinesIn(options.stateDir),
       clock: systemClock,
       notifier: { publish: async () => undefined },
     },
@@ -79,4 +81,4 @@ export async function removeLeftovers(stateDir: string): Promise<string[]> {
   return [...instances.map((id) => `instance ${id}`), ...snapshots.map((id) => `snapshot ${id}`)];
 }
 
-export const defaultStateDir = () => join(process.cwd(), '.restore-drill');
+export { defaultStateDir } from './state-dir.ts';

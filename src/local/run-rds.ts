@@ -5,10 +5,11 @@ import { sourceOf } from '#adapters/rds/resources.ts';
 import { verifierFor } from '#adapters/verifiers.ts';
 import { engines, type Target } from '#core/config.ts';
 import { TeardownPendingError } from '#core/errors.ts';
-import { type Clock, type DatabaseVerifier, systemClock } from '#core/ports.ts';
+import { type BaselineStore, type Clock, type DatabaseVerifier, systemClock } from '#core/ports.ts';
 import type { DrillReport } from '#core/report.ts';
 import { type DrillState, drillStateSchema } from '#core/state.ts';
 import { type DrillDeps, tearDown } from '#core/steps.ts';
+import { baselinesIn, defaultStateDir } from './state-dir.ts';
 import { type EventLog, runWorkflow } from './workflow.ts';
 
 export interface RdsDrillOptions {
@@ -20,6 +21,8 @@ export interface RdsDrillOptions {
   /** Tests pass a fleet over a mocked client, a verifier and a simulated clock. */
   fleet?: RdsFleet;
   verifier?: DatabaseVerifier;
+  /** Where baselines are kept; default: `.restore-drill/baselines` in the working directory. */
+  baselines?: BaselineStore;
   clock?: Clock;
   /** Milliseconds each Wait and retry pauses; default: as the steps and the definition ask. */
   waitMs?: number;
@@ -86,6 +89,7 @@ export async function runRdsDrill(target: Target, options: RdsDrillOptions = {})
   const deps: DrillDeps = {
     fleet: options.fleet ?? new RdsFleet(),
     verifier: options.verifier ?? verifierFor(target.engine),
+    baselines: options.baselines ?? baselinesIn(defaultStateDir()),
     notifier: { publish: async () => undefined },
     clock,
   };

@@ -13,6 +13,7 @@ import {
   checkSnapshot,
   drillIdFor,
   nextPollSeconds,
+  recordBaseline,
   startDrill,
   tearDown,
   verify,
@@ -325,5 +326,156 @@ describe('tearDown', () => {
     const next = await tearDown({ ...base, keep: true }, depsWith(fleet));
     expect(next.teardown?.status).toBe('DONE');
     expect(fleet.leftovers()).toEqual([]);
+  });
+});
+
+describe('the baseline', () => {
+  const rdsTarget = targetSchema.parse({
+    name: 'orders',
+    engine: 'postgres',
+    database: 'shop',
+    source: { instance: 'orders-prod' },
+    checks: {
+      baseline: {
+        sourceSecretArn:
+          'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-reader-AbCdEf',
+      },
+    },
+  });
+  const localTarget = targetSchema.parse({ ...target, checks: { baseline: {} } });
+  const source = { 'public.orders': 120_000, 'public.items': 5_000 };
+
+  /** A drill of `t` at Verify, its copy available and answering the given table counts. */
+  const atVerify = (t = localTarget, copyCounts: Record<string, number | null> = source) => {
+    const fleet = new FakeFleet({
+      instances: [
+        { ...instanceInfo(base.drillId, { tags: ownedBy(base.drillId) }), endpoint: COPY },
+      ],
+    });
+    const verifier = new FakeVerifier(passingChecks);
+    verifier.counts.set(COPY.host, copyCounts);
+    verifier.counts.set('source.internal', source);
+    const deps = fakeDeps({ fleet, verifier, clock: tickingClock() });
+    const state: DrillState = {
+      ...base,
+      target: t,
+      recoveryPoint: {
+        kind: 'snapshot',
+        owned: true,
+        id: base.drillId,
+        status: 'available',
+        requestedAt: base.startedAt,
+        createdAt: '2026-11-23T03:00:02.000Z',
+      },
+      copy: {
+        kind: 'instance',
+        id: base.drillId,
+        status: 'available',
+        requestedAt: base.startedAt,
+      },
+    };
+    return { state, deps };
+  };
+  const COPY = { host: 'copy.internal', port: 5432 };
+  const baselineCheck = (state: DrillState) =>
+    state.verification?.checks.find((c) => c.name === 'baseline');
+  const lastCopy = (from: string) => ({
+    from: 'copy' as const,
+    takenAt: '2026-11-22T03:00:02.000Z',
+    drillId: from,
+    tables: source,
+  });
+
+  it('skips the first drill, and keeps its passing copy as the next one’s baseline', async () => {
+    const { state, deps } = atVerify();
+    const verified = await verify(state, deps);
+    expect(baselineCheck(verified)).toMatchObject({
+      status: 'SKIP',
+      message: expect.stringContaining('no baseline yet'),
+    });
+    expect(deps.baselines.kept.get('orders/last-copy')).toEqual({
+      from: 'copy',
+      takenAt: '2026-11-23T03:00:02.000Z',
+      drillId: base.drillId,
+      tables: source,
+    });
+  });
+
+  it('fails a copy missing a table of the last copy that passed, and keeps that one', async () => {
+    const { state, deps } = atVerify(localTarget, { 'public.orders': 121_000 });
+    const previous = lastCopy('drill-orders-20261122t0300-cd34');
+    await deps.baselines.save('orders', 'last-copy', previous);
+    const verified = await verify(state, deps);
+    expect(baselineCheck(verified)).toMatchObject({
+      status: 'FAIL',
+      message:
+        '1 of 2 tables missing: public.items (against the baseline from the copy of drill-orders-20261122t0300-cd34 at 2026-11-22T03:00:02.000Z)',
+    });
+    expect(deps.baselines.kept.get('orders/last-copy')).toEqual(previous);
+  });
+
+  it('keeps no copy whose own checks failed as a baseline', async () => {
+    const { state, deps } = atVerify();
+    const failing = new FakeVerifier([
+      { name: 'integrity', status: 'FAIL', message: 'index public.orders_pkey is corrupt', ms: 3 },
+    ]);
+    failing.counts.set(COPY.host, source);
+    await verify(state, { ...deps, verifier: failing });
+    expect(deps.baselines.kept.has('orders/last-copy')).toBe(false);
+  });
+
+  it('records the source’s counts through a read-only connection, and compares the copy with them', async () => {
+    const { state, deps } = atVerify(rdsTarget, { 'public.orders': 30_000, 'public.items': 5_000 });
+    const recorded = await recordBaseline(state, deps);
+    expect(deps.fleet.calls).toContain('sourceConnection orders');
+    expect(recorded.baseline).toEqual({ takenAt: expect.any(String), tables: 2 });
+    const verified = await verify(recorded, deps);
+    expect(baselineCheck(verified)).toMatchObject({
+      status: 'FAIL',
+      message: expect.stringMatching(
+        /^1 table more than 50% below its count: public\.orders has ~30,000 rows against ~120,000 rows \(against the baseline from the source at /,
+      ),
+    });
+  });
+
+  it('compares with the last copy that passed when the source cannot be read, saying why', async () => {
+    const { state, deps } = atVerify(rdsTarget);
+    const unreachable = new FakeFleet({
+      sourceFails: new Error('connect ETIMEDOUT 10.0.1.5:5432'),
+    });
+    const recorded = await recordBaseline(state, { ...deps, fleet: unreachable });
+    expect(recorded.baseline).toEqual({
+      takenAt: expect.any(String),
+      error: 'connect ETIMEDOUT 10.0.1.5:5432',
+    });
+    await deps.baselines.save('orders', 'last-copy', lastCopy('drill-orders-20261122t0300-cd34'));
+    const verified = await verify(recorded, deps);
+    expect(baselineCheck(verified)).toMatchObject({
+      status: 'PASS',
+      message: expect.stringContaining(
+        "(the source's catalog could not be read: connect ETIMEDOUT 10.0.1.5:5432; compared with the copy of drill-orders-20261122t0300-cd34 at 2026-11-22T03:00:02.000Z)",
+      ),
+    });
+  });
+
+  it('reads nothing for a target without a baseline, or a local one', async () => {
+    for (const t of [target, localTarget]) {
+      const { state, deps } = atVerify(t);
+      expect(await recordBaseline(state, deps)).toBe(state);
+      expect(deps.fleet.calls).not.toContain('sourceConnection orders');
+    }
+    const { state, deps } = atVerify(target);
+    const verified = await verify(state, deps);
+    expect(baselineCheck(verified)).toBeUndefined();
+    expect(deps.verifier.counted).toEqual([]);
+  });
+
+  it('is an ERROR, never a PASS, when the store cannot be read', async () => {
+    const { state, deps } = atVerify();
+    deps.baselines.load = async () => {
+      throw new Error('AccessDenied');
+    };
+    const verified = await verify(state, deps);
+    expect(baselineCheck(verified)).toMatchObject({ status: 'ERROR', message: 'AccessDenied' });
   });
 });

@@ -25,6 +25,7 @@ import {
   FakeVerifier,
   fakeDeps,
   fixedClock,
+  MemoryBaselineStore,
   ownedBy,
   RecordingNotifier,
 } from '../fixtures/fakes.ts';
@@ -56,11 +57,12 @@ const availableInstance: CopyInfo = {
 
 /** One Task state's handler, its deps made of the given fakes. */
 function handlerFor(step: StepName, fakes: Partial<FakeDeps> = {}) {
-  const { fleet, verifier, notifier, clock } = fakeDeps(fakes);
+  const { fleet, verifier, notifier, baselines, clock } = fakeDeps(fakes);
   const deps = createDeps(step, ENV, {
     fleet: () => fleet,
     verifier: () => verifier,
     notifier: () => notifier,
+    baselines: () => baselines,
     clock,
   });
   const handler = stepHandler(step, { deps: () => deps });
@@ -159,6 +161,32 @@ describe('step handlers', () => {
         recoveryPoint: new Date('2026-03-01T03:00:04.000Z'),
       },
     ]);
+  });
+
+  it('RecordBaseline keeps the source tables and counts for Verify, and their number in state', async () => {
+    const verifier = new FakeVerifier();
+    verifier.counts.set('source.internal', { 'public.orders': 120_000, 'public.items': null });
+    const baselines = new MemoryBaselineStore();
+
+    const state = await handlerFor('RecordBaseline', {
+      verifier,
+      baselines,
+      clock: fixedClock('2026-03-01T03:00:02.000Z'),
+    })(eventFor('RecordBaseline'));
+
+    expect(state).toEqual({
+      ...stateOf('RecordBaseline'),
+      baseline: { takenAt: '2026-03-01T03:00:02.000Z', tables: 2 },
+    });
+    expect(verifier.counted).toEqual([
+      { host: 'source.internal', port: 5432, database: 'shop', user: 'reader' },
+    ]);
+    expect(baselines.kept.get(`orders-db/${DRILL_ID}`)).toEqual({
+      from: 'source',
+      takenAt: '2026-03-01T03:00:02.000Z',
+      drillId: DRILL_ID,
+      tables: { 'public.orders': 120_000, 'public.items': null },
+    });
   });
 
   it('TearDown deletes the restored copy and the snapshot', async () => {

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 // A CommonJS package: Node's own ESM loader sees its exports as the default one.
 import mysql, { type Connection } from 'mysql2/promise';
+import type { TableCounts } from '#core/baseline.ts';
 import {
   type Expectation,
   type IntegrityOptions,
@@ -457,6 +458,26 @@ export class MysqlVerifier implements DatabaseVerifier {
     try {
       await session.open();
       return await suggestChecks(session, { fraction: DEFAULT_FRACTION, now: recoveryPoint });
+    } finally {
+      session.close();
+    }
+  }
+
+  /** Every base table of the database, with the rows information_schema estimates. */
+  async tableCounts(connection: ConnectionInfo): Promise<TableCounts> {
+    const session = new Session(connection);
+    try {
+      await session.open();
+      const rows = await session.readOnly(() =>
+        session.query<{ name: string; estimate: unknown }>(
+          `SELECT table_name AS name, table_rows AS estimate FROM information_schema.tables
+            WHERE table_schema = DATABASE() AND table_type IN ${BASE_TABLE_TYPES}
+            ORDER BY table_name`,
+        ),
+      );
+      return Object.fromEntries(
+        rows.map((r) => [r.name, r.estimate === null ? null : Number(r.estimate)]),
+      );
     } finally {
       session.close();
     }

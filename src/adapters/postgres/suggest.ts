@@ -7,6 +7,7 @@ import {
   settingsOf,
   suggestTables,
 } from '../suggest-rules.ts';
+import { USER_TABLES } from './catalog.ts';
 
 interface TableRow {
   oid: string;
@@ -54,30 +55,8 @@ export async function suggestChecks(
       }
     };
 
-    // User tables: not the system's, not an extension's, not a partition (its parent counts
-    // them all), and readable by this role.
     const { rows: found } = await client.query<TableRow>(
-      `with candidates as (
-         select c.oid, n.nspname as schema, c.relname as name,
-                format('%I.%I', n.nspname, c.relname) as quoted,
-                pg_table_is_visible(c.oid) as visible,
-                case when c.relkind = 'p'
-                  then (select sum(pg_total_relation_size(t.relid)) from pg_partition_tree(c.oid) t)
-                  else pg_total_relation_size(c.oid) end as bytes,
-                case when c.relkind = 'p'
-                  then (select case when bool_and(pc.reltuples >= 0) then sum(pc.reltuples) else -1 end
-                          from pg_partition_tree(c.oid) t join pg_class pc on pc.oid = t.relid
-                         where t.isleaf)
-                  else c.reltuples end as estimate
-           from pg_class c
-           join pg_namespace n on n.oid = c.relnamespace
-          where c.relkind in ('r', 'p') and not c.relispartition
-            and n.nspname not in ('pg_catalog', 'information_schema')
-            and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'
-            and not exists (select 1 from pg_depend d
-                             where d.classid = 'pg_class'::regclass and d.objid = c.oid
-                               and d.deptype = 'e')
-            and has_table_privilege(c.oid, 'select'))
+      `with candidates as (${USER_TABLES})
        select oid::int8::text as oid, schema, name, quoted, visible,
               coalesce(estimate, -1)::float8 as estimate
          from candidates

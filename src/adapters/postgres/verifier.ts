@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { TableCounts } from '#core/baseline.ts';
 import {
   type IntegrityOptions,
   integrityOf,
@@ -40,6 +41,7 @@ import {
   walkSessions,
   walkUnits,
 } from '../work-units.ts';
+import { tableCounts } from './catalog.ts';
 import { suggestChecks } from './suggest.ts';
 import { typeMatches } from './types.ts';
 
@@ -343,6 +345,16 @@ export class PostgresVerifier implements DatabaseVerifier {
     try {
       await client.connect();
       return await suggestChecks(client, { fraction: DEFAULT_FRACTION, now: recoveryPoint });
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async tableCounts(connection: ConnectionInfo): Promise<TableCounts> {
+    const client = clientFor(connection);
+    try {
+      await client.connect();
+      return await tableCounts(client);
     } finally {
       await client.end().catch(() => undefined);
     }

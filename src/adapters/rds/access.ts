@@ -9,6 +9,7 @@ import type { RestoreSettings, Target } from '#core/config.ts';
 import { ConfigError, DrillError, RestoreFailedError } from '#core/errors.ts';
 import type { ConnectionInfo, CopyInfo } from '#core/ports.ts';
 import { managedSecretOf } from './copies.ts';
+import { describeSource } from './recovery-points.ts';
 import type { RdsContext } from './resources.ts';
 
 /** Credentials or TLS material for a restored copy could not be had: the checks cannot run. */
@@ -37,7 +38,7 @@ export async function readCredentials(
   } catch (error) {
     const name = error instanceof Error ? error.name : 'Error';
     const hint = /AccessDenied/.test(name)
-      ? ": grant the Verify function's role secretsmanager:GetSecretValue on it (and kms:Decrypt on its key)"
+      ? ": grant the function's role secretsmanager:GetSecretValue on it (list it in DrillSecretArns; and kms:Decrypt on its key)"
       : '';
     throw new CopyAccessError(`cannot read secret ${secretArn} (${name})${hint}`, { cause: error });
   }
@@ -103,4 +104,28 @@ export async function connectionFor(
   const ssl = await tlsFor(target.restore.tls);
   // The endpoint carries the copy's own port (5432, 3306, or whatever the source listened on).
   return { ...copy.endpoint, engine: target.engine, database: target.database, ...user, ssl };
+}
+
+/**
+ * How RecordBaseline reaches the source to read its catalog: an Aurora cluster through its
+ * reader endpoint (which is the writer while it has no reader), an instance through its own,
+ * with the credentials of `checks.baseline.sourceSecretArn` (a read-only user's) and TLS as
+ * `restore.tls` says. The verifier reads it in a read-only transaction all the same.
+ */
+export async function sourceConnection(
+  rds: RdsContext,
+  secrets: SecretsManagerClient,
+  target: Target,
+): Promise<ConnectionInfo> {
+  const secretArn = target.checks.baseline?.sourceSecretArn;
+  if (!secretArn) {
+    throw new ConfigError(`target ${target.name} has no checks.baseline.sourceSecretArn`);
+  }
+  const { instance, cluster } = await describeSource(rds, target.source);
+  const host = cluster ? (cluster.ReaderEndpoint ?? cluster.Endpoint) : instance?.Endpoint?.Address;
+  const port = cluster ? cluster.Port : instance?.Endpoint?.Port;
+  if (!host || !port) throw new CopyAccessError(`source of ${target.name} has no endpoint`);
+  const user = await readCredentials(secrets, secretArn);
+  const ssl = await tlsFor(target.restore.tls);
+  return { host, port, engine: target.engine, database: target.database, ...user, ssl };
 }

@@ -13,7 +13,7 @@ import {
   systemClock,
   type Tags,
 } from '#core/ports.ts';
-import { connectionFor, secretsClient } from './access.ts';
+import { connectionFor, secretsClient, sourceConnection } from './access.ts';
 import { advanceCopy, deleteCopy, describeCopy, restoreCopy } from './copies.ts';
 import {
   backupFacts,
@@ -36,7 +36,7 @@ export { rdsClient };
 export class RdsFleet implements DatabaseFleet {
   private readonly rds: RdsContext;
   private readonly clock: Clock;
-  /** Built on first use: only Verify reads secrets. */
+  /** Built on first use: only Verify and RecordBaseline read secrets. */
   private readonly secrets: () => SecretsManagerClient;
 
   constructor(
@@ -103,5 +103,9 @@ export class RdsFleet implements DatabaseFleet {
 
   connectionFor(copy: CopyInfo, target: Target): Promise<ConnectionInfo> {
     return connectionFor(this.rds, this.secrets(), copy, target);
+  }
+
+  sourceConnection(target: Target): Promise<ConnectionInfo> {
+    return sourceConnection(this.rds, this.secrets(), target);
   }
 }
