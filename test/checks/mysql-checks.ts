@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MysqlVerifier } from '#adapters/mysql/verifier.ts';
+import { MysqlVerifier, quoteName } from '#adapters/mysql/verifier.ts';
 import type { Target } from '#core/config.ts';
 import type { ConnectionInfo } from '#core/ports.ts';
 import type { CheckResult } from '#core/state.ts';
+import { verifyInCalls } from '#core/verification.ts';
 
 type Checks = Target['checks'];
 
@@ -269,6 +270,73 @@ export function describeMysqlCheckSuite(
       it('runs nothing when integrity is off', async () => {
         expect(await verify({ integrity: false })).toEqual([]);
       });
+    });
+
+    describe('a database too large for one invocation', () => {
+      const TABLES = 45;
+      const many = Array.from({ length: TABLES }, (_, i) => `many_${String(i).padStart(2, '0')}`);
+
+      beforeAll(async () => {
+        for (const [i, table] of many.entries()) {
+          await sql(
+            `CREATE TABLE ${table} (id INT PRIMARY KEY, body VARCHAR(200) NOT NULL) ENGINE=${i % 3 ? 'InnoDB' : 'MyISAM'}`,
+          );
+          await sql(
+            `INSERT INTO ${table} WITH RECURSIVE g (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 50)
+               SELECT n, REPEAT('x', 200) FROM g`,
+          );
+        }
+      }, 60_000);
+      afterAll(async () => {
+        await sql(`DROP TABLE IF EXISTS ${many.join(', ')}`);
+      }, 30_000);
+
+      it('checks and reads every table, over several calls, as one call does', async () => {
+        // Sizes as information_schema has them settled, so both runs count the same bytes.
+        const tables = await sql<{ name: string }>(
+          `SELECT table_name AS name FROM information_schema.tables
+            WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'`,
+        );
+        await sql(`ANALYZE TABLE ${tables.map((t) => quoteName(t.name)).join(', ')}`);
+        const once = await verifyAt(connected().target.connection, { integrity: true });
+
+        // A clock that moves 30 s each time the verifier reads it, and two tables a batch: a
+        // call's 12 minutes hold only a few of the batches.
+        let ms = 0;
+        const slow = new MysqlVerifier({ now: () => (ms += 30_000), tablesPerUnit: 2 });
+        const { checks, calls } = await verifyInCalls(
+          slow,
+          {
+            connection: connected().target.connection,
+            checks: { integrity: true, tables: {}, sql: [], statementTimeoutSeconds: 10 },
+            recoveryPoint,
+            parallel: 2,
+          },
+          240,
+        );
+        seen.push(...checks);
+        expect(calls).toBeGreaterThan(3);
+        const shown = (results: CheckResult[]) =>
+          results.map(({ name, status, message, metrics }) => ({
+            name,
+            status,
+            message: name === 'connectivity' ? undefined : message,
+            tables: metrics?.tables,
+            corrupt: metrics?.corrupt,
+            unreadable: metrics?.unreadable,
+            notCheckable: metrics?.notCheckable,
+            warnings: metrics?.warnings,
+            bytes: metrics?.bytes,
+          }));
+        expect(shown(checks)).toEqual(shown(once));
+        expect(checks.map((c) => [c.name, c.status])).toEqual([
+          ['connectivity', 'PASS'],
+          ['integrity', 'PASS'],
+          ['integrity:read-all', 'PASS'],
+        ]);
+        expect(checks[1]?.metrics).toMatchObject({ tables: baseTables() + TABLES, corrupt: 0 });
+        expect(checks[2]?.metrics?.bytes).toBeGreaterThan(0);
+      }, 120_000);
     });
 
     describe('tables', () => {

