@@ -219,6 +219,7 @@ describe('MysqlVerifier on a throwaway MariaDB of its own', () => {
           return call;
         },
         suggest: (connection, at) => slow.suggest(connection, at),
+        tableCounts: (connection) => slow.tableCounts(connection),
       };
       const { checks, calls } = await verifyInCalls(
         recording,
