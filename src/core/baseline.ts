@@ -53,6 +53,12 @@ export function compareWithBaseline(
   copy: TableCounts,
   { tolerancePercent, minRows }: BaselineOptions,
 ): Judgement {
+  if (!Object.keys(baseline.tables).length) {
+    return {
+      status: 'SKIP',
+      message: `the baseline from ${describeBaseline(baseline)} lists no tables: is the database right, and may its user see the tables?`,
+    };
+  }
   const missing: string[] = [];
   const short: string[] = [];
   let compared = 0;

@@ -1181,7 +1181,9 @@ describe('RdsFleet', () => {
 
       await expect(
         fleet().connectionFor(copy, withRestore({ credentials: { secretArn: SECRET } })),
-      ).rejects.toThrow(/grant the function's role secretsmanager:GetSecretValue on it \(list it in DrillSecretArns/);
+      ).rejects.toThrow(
+        /grant the function's role secretsmanager:GetSecretValue on it \(list it in DrillSecretArns/,
+      );
 
       secrets
         .on(GetSecretValueCommand)

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clip, judge, listWithin } from '#adapters/checks.ts';
 import { PostgresVerifier, quoteName } from '#adapters/postgres/verifier.ts';
+import { type Baseline, compareWithBaseline, type TableCounts } from '#core/baseline.ts';
 import type { IntegrityOptions, Target } from '#core/config.ts';
 import type { ConnectionInfo } from '#core/ports.ts';
 import type { CheckResult } from '#core/state.ts';
@@ -727,6 +728,62 @@ export function describeCheckSuite(name: string, connect: () => Promise<CheckTar
           'sql:orders',
         ]);
         expect(results.filter((r) => r.status !== 'PASS')).toEqual([]);
+      });
+    });
+
+    describe('table counts (baselines)', () => {
+      const mine = (counts: TableCounts) =>
+        Object.fromEntries(Object.entries(counts).filter(([t]) => t.startsWith(`${schema}.`)));
+
+      it('lists every user table with the catalog’s estimate, partitions under their parent', async () => {
+        await sql(`analyze ${orders}; analyze ${schema}.events; analyze ${schema}.readings`);
+        const counts = mine(await verifier.tableCounts(connected().target.connection));
+        expect(Object.keys(counts).sort()).toEqual(
+          ['documents', 'empty', 'events', 'orders', 'readings', 'we"ird'].map(
+            (t) => `${schema}.${t}`,
+          ),
+        );
+        expect(counts).toMatchObject({
+          [orders]: 100,
+          [`${schema}.events`]: 1000,
+          [`${schema}.readings`]: 100,
+        });
+      });
+
+      it('shows every table to a role that may only log in, and reads none', async ({ skip }) => {
+        if (!connected().target.connectsAsOtherRoles)
+          skip('this server serves every connection as the same user');
+        const role = `drill_catalog_${randomBytes(4).toString('hex')}`;
+        await sql(`create role ${role} login`);
+        try {
+          const asRole = { ...connected().target.connection, user: role };
+          const seen = mine(await verifier.tableCounts(asRole));
+          expect(seen).toEqual(mine(await verifier.tableCounts(connected().target.connection)));
+          expect(Object.keys(seen)).toHaveLength(6);
+        } finally {
+          await sql(`drop role ${role}`);
+        }
+      });
+
+      it('fails a copy missing a table of the baseline, naming it', async () => {
+        const { connection } = connected().target;
+        await sql(
+          `create table ${schema}.ledger (id int); insert into ${schema}.ledger values (1)`,
+        );
+        const before = mine(await verifier.tableCounts(connection));
+        await sql(`drop table ${schema}.ledger`);
+        const after = mine(await verifier.tableCounts(connection));
+        const baseline: Baseline = {
+          from: 'source',
+          takenAt: '2024-06-01T12:00:00.000Z',
+          drillId: 'drill-checks',
+          tables: before,
+        };
+        const judged = compareWithBaseline(baseline, after, { tolerancePercent: 50, minRows: 10 });
+        expect(judged.status).toBe('FAIL');
+        expect(judged.message).toMatch(
+          new RegExp(`^1 of 7 tables missing: ${schema}\\.ledger \\(`),
+        );
       });
     });
 

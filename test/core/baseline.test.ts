@@ -72,6 +72,15 @@ describe('compareWithBaseline', () => {
     expect(judged.message).toContain('public.settings has ~1 row against ~12 rows');
   });
 
+  it('skips, never passes, a baseline that lists no tables', () => {
+    const judged = compareWithBaseline(
+      { ...baseline, tables: {} },
+      { 'public.orders': 5 },
+      options,
+    );
+    expect(judged).toMatchObject({ status: 'SKIP', message: /lists no tables/ });
+  });
+
   it('names the first ten tables and counts the rest', () => {
     const tables = Object.fromEntries(
       Array.from({ length: 25 }, (_, i) => [`t${String(i).padStart(2, '0')}`, 5]),

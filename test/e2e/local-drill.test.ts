@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillReport } from '#core/report.ts';
 import {
@@ -111,6 +112,52 @@ describe('a local drill on PGlite', () => {
     expect(text.stderr).toContain('Checks proposed from the restored copy of local');
     await expectNothingLeft(stateDir);
   }, 60_000);
+
+  it('compares each drill with the last copy that passed, and fails one missing a table', async () => {
+    const source = await makeSource(
+      join(work.dir, 'baseline'),
+      `${ordersSql()}
+       create table customers (id int primary key);
+       insert into customers select g from generate_series(1, 500) g;
+       analyze;`,
+    );
+    const checks = { integrity: false, baseline: { minRows: 100 } };
+    const config = await writeConfig(join(work.dir, 'baseline.json'), target(source, checks));
+    const drill = async () => {
+      const argv = ['run', '--local', '--config', config, '--state-dir', stateDir, '--json'];
+      const { code, stdout } = await cli(...argv);
+      const report = JSON.parse(stdout) as DrillReport;
+      return { code, report, baseline: report.checks.find((c) => c.name === 'baseline') };
+    };
+
+    const first = await drill();
+    expect(first.code).toBe(0);
+    expect(first.baseline).toMatchObject({ status: 'SKIP', message: /^no baseline yet/ });
+
+    const second = await drill();
+    expect(second.code).toBe(0);
+    expect(second.baseline).toMatchObject({
+      status: 'PASS',
+      message: expect.stringMatching(
+        /^all 2 tables of the baseline from the copy of drill-orders-/,
+      ),
+    });
+
+    // The source loses a table and most of its orders; the drills never open it, the test does.
+    const db = new PGlite(source);
+    await db.exec('drop table customers; delete from orders where id > 100');
+    await db.exec('vacuum analyze orders');
+    await db.close();
+
+    const third = await drill();
+    expect(third.code).toBe(1);
+    expect(third.report.summary).toBe('FAIL orders: baseline failed');
+    expect(third.baseline?.status).toBe('FAIL');
+    expect(third.baseline?.message).toMatch(
+      /^1 of 2 tables missing: public\.customers; 1 table more than 50% below its count: public\.orders has ~100 rows against ~2,000 rows \(against the baseline from the copy of drill-orders-/,
+    );
+    await expectNothingLeft(stateDir);
+  });
 
   it('fails freshness when the newest data is older than the bound', async () => {
     const { code, report } = await drillJson('stale', ordersSql(72));

@@ -10,7 +10,12 @@ import { RdsFleet } from '#adapters/rds/fleet.ts';
 import { type Target, type TargetInput, targetSchema } from '#core/config.ts';
 import { runRdsDrill } from '#local/run-rds.ts';
 import { type EventLog, runWorkflow } from '#local/workflow.ts';
-import { FakeVerifier, passingChecks, RecordingNotifier } from '../fixtures/fakes.ts';
+import {
+  FakeVerifier,
+  MemoryBaselineStore,
+  passingChecks,
+  RecordingNotifier,
+} from '../fixtures/fakes.ts';
 import {
   GIVEN_SECRET,
   GIVEN_SECRET_VALUE,
@@ -57,20 +62,23 @@ function targetFor(kind: Kind, overrides: Partial<TargetInput> = {}): Target {
 interface DrillOptions {
   script?: SimulatedScript;
   target?: Partial<TargetInput>;
+  verifier?: FakeVerifier;
 }
 
 /** A drill of the source of `kind` through the workflow definition, over a simulated account. */
-async function drill(kind: Kind, { script, target: overrides }: DrillOptions = {}) {
+async function drill(kind: Kind, options: DrillOptions = {}) {
+  const { script, target: overrides } = options;
   const clock = new SimulatedClock();
   const account = new SimulatedRds(clock, script);
   const fleet = new RdsFleet(account.client(), account.secretsClient(), clock);
-  const verifier = new FakeVerifier(passingChecks);
+  const verifier = options.verifier ?? new FakeVerifier(passingChecks);
   const notifier = new RecordingNotifier();
   const events: EventLog[] = [];
   const target = targetFor(kind, overrides);
+  const baselines = new MemoryBaselineStore();
   const run = await runWorkflow(
     { target },
-    { fleet, verifier, notifier, clock },
+    { fleet, verifier, notifier, baselines, clock },
     { waitMs: 0, retryMs: 0, onEvent: (event) => events.push(event) },
   );
   const report = notifier.reports[0];
@@ -88,6 +96,46 @@ describe.each(kinds)('a drill of an RDS %s, on a simulated timeline', (kind) => 
   const instanceClass = kind === 'instance' ? 'db.t4g.micro' : 'db.t4g.medium';
   const deleteCopy = kind === 'instance' ? 'DeleteDBInstance' : 'DeleteDBCluster';
   const modify = kind === 'instance' ? 'ModifyDBInstance' : 'ModifyDBCluster';
+
+  it('reads the source’s baseline read-only as it is snapshotted, and fails a copy missing a table', async () => {
+    const sourceHost =
+      kind === 'instance'
+        ? endpointOf(sourceId)
+        : `${sourceId}.cluster-ro-abc123xyz.eu-west-1.rds.amazonaws.com`;
+    const verifier = new FakeVerifier(passingChecks);
+    verifier.counts.set(sourceHost, { 'public.orders': 120_000, 'public.refunds': 4_000 });
+    verifier.otherCounts = { 'public.orders': 119_000 };
+    const { report, events } = await drill(kind, {
+      verifier,
+      target: { checks: { baseline: { sourceSecretArn: GIVEN_SECRET } } },
+    });
+
+    const entered = events
+      .filter((e) => e.type === 'StateEntered' && 'state' in e)
+      .map((e) => ('state' in e ? e.state.name : ''));
+    expect(entered.slice(1, 4)).toEqual(['TakeSnapshot', 'BaselineFromSource', 'RecordBaseline']);
+    expect(verifier.counted[0]).toMatchObject({
+      host: sourceHost,
+      port: 5432,
+      database: 'shop',
+      user: GIVEN_SECRET_VALUE.username,
+      password: GIVEN_SECRET_VALUE.password,
+    });
+    expect(report?.checks.find((c) => c.name === 'baseline')).toMatchObject({
+      status: 'FAIL',
+      message: expect.stringMatching(
+        /^1 of 2 tables missing: public\.refunds \(against the baseline from the source at /,
+      ),
+    });
+    expect(report?.summary).toMatch(/^FAIL orders: baseline failed/);
+    expect(JSON.stringify(report)).not.toContain(GIVEN_SECRET_VALUE.password);
+  });
+
+  it('never opens the source of a target with no source baseline', async () => {
+    const { events, verifier } = await drill(kind);
+    expect(count(events, 'StateEntered', 'RecordBaseline')).toBe(0);
+    expect(verifier.counted).toEqual([]);
+  });
 
   it.each(modes)(
     'from %s: restores, verifies with the managed secret, tears down, touches no source or backup',

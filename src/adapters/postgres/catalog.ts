@@ -3,7 +3,7 @@ import type { TableCounts } from '#core/baseline.ts';
 
 /**
  * The user tables of a database: not the system's, not an extension's, not a partition (its
- * parent counts them all), and readable by this role; each with its size in bytes and the
+ * parent counts them all), whoever may read them; each with its size in bytes and the
  * rows the planner estimates (-1: never counted), summed over a partitioned table's leaves.
  */
 export const USER_TABLES = `
@@ -25,8 +25,7 @@ export const USER_TABLES = `
             and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'
             and not exists (select 1 from pg_depend d
                              where d.classid = 'pg_class'::regclass and d.objid = c.oid
-                               and d.deptype = 'e')
-            and has_table_privilege(c.oid, 'select')`;
+                               and d.deptype = 'e')`;
 
 /** Longest the catalog read may take: it reads no table, only the catalog. */
 const COUNTS_TIMEOUT_MS = 60_000;
@@ -35,7 +34,9 @@ const COUNTS_TIMEOUT_MS = 60_000;
  * Every user table, `schema.table`, with the rows the catalog estimates it holds: the
  * planner's `reltuples`, or where a table was never vacuumed or analyzed, the live rows the
  * statistics counted (if they saw any activity: statistics start empty on a restored copy,
- * and an empty count would read as a table emptied). Read in a read-only transaction.
+ * and an empty count would read as a table emptied). The catalog and the statistics show every
+ * table to any role, so a role that may read no table at all records the whole list. Read in a
+ * read-only transaction.
  */
 export async function tableCounts(client: pg.Client): Promise<TableCounts> {
   await client.query('begin transaction read only');

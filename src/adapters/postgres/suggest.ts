@@ -60,6 +60,7 @@ export async function suggestChecks(
        select oid::int8::text as oid, schema, name, quoted, visible,
               coalesce(estimate, -1)::float8 as estimate
          from candidates
+        where has_table_privilege(oid, 'select')
         order by coalesce(bytes, 0) desc, estimate desc, schema, name
         limit $1`,
       [limit],
