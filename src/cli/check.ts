@@ -39,19 +39,22 @@ export default defineCliCommand({
     description: "Run a target's checks against a live database, by hand",
   },
   args,
-  notes: `Runs the checks of a drill against any PostgreSQL database it can reach (a replica, a
-copy restored by hand, production) without a snapshot or a copy: a target's checks from
---config, or without it connectivity and integrity. Freshness is measured against now.
-It only reads: every check is a query, SQL assertions run in a read-only transaction, and the
-integrity check runs only where amcheck is installed already (else it is SKIP).
+  notes: `Runs the checks of a drill against any PostgreSQL, MySQL or MariaDB database it can reach
+(a replica, a copy restored by hand, production) without a snapshot or a copy: a target's
+checks from --config, or without it connectivity and every integrity check the engine has.
+Freshness is measured against now. It only reads: every check runs in a read-only
+transaction, and on PostgreSQL the integrity check runs only where amcheck is installed
+already (else it is SKIP).
 
   restore-drill check --url postgres://app@db.example.com/shop?sslmode=verify-full
   restore-drill check --url postgres://app@10.0.0.5/shop --config drills.json --target shop
+  restore-drill check --url mysql://app@10.0.0.6/shop?ssl-mode=REQUIRED
 
-The password comes from the URL, else PGPASSWORD, else a prompt on the terminal (only if the
-server asks for one). sslmode (in the URL, else PGSSLMODE): disable, allow or prefer (the
-default: TLS if the server offers it, not verified), require (TLS, not verified), verify-full
-(certificate and host name, against Node's CA store or sslrootcert=FILE).
+The password comes from the URL, else PGPASSWORD or MYSQL_PWD, else a prompt on the
+terminal; it is never echoed. PostgreSQL's sslmode (in the URL, else PGSSLMODE): disable,
+allow or prefer (the default: TLS if the server offers it, not verified), require (TLS, not
+verified), verify-full (certificate and host name, against Node's CA store or
+sslrootcert=FILE). MySQL's ssl-mode: DISABLED (the default), REQUIRED, VERIFY_IDENTITY.
 
 Exit codes: 0 PASS, 1 FAIL (a check failed), 2 usage or configuration error,
             3 ERROR (cannot connect, or a check could not run)`,

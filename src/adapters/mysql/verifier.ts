@@ -748,7 +748,7 @@ export class MysqlVerifier implements DatabaseVerifier {
     const count = Number(row?.n ?? 0);
     return {
       status: count >= minRows ? 'PASS' : 'FAIL',
-      message: `${count} rows in ${table}, at least ${minRows} expected`,
+      message: `${plural(count, 'row')} in ${table}, at least ${minRows} expected`,
       metrics: { rows: count },
     };
   }

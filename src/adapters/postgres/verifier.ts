@@ -779,7 +779,7 @@ export class PostgresVerifier implements DatabaseVerifier {
       const count = Number(rows[0]?.n ?? 0);
       return {
         status: count >= minRows ? ('PASS' as const) : ('FAIL' as const),
-        message: `${count} rows in ${table}, at least ${minRows} expected`,
+        message: `${plural(count, 'row')} in ${table}, at least ${minRows} expected`,
         metrics: { rows: count },
       };
     });
