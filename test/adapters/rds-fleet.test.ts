@@ -1196,6 +1196,183 @@ describe('RdsFleet', () => {
     });
   });
 
+  describe('connecting to the source for its baseline', () => {
+    const SOURCE_SECRET =
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-readonly-AbCdEf';
+    const PASSWORD = 'read-only horse battery staple';
+    const readOnlyUser = () =>
+      secrets
+        .on(GetSecretValueCommand, { SecretId: SOURCE_SECRET })
+        .resolves({ SecretString: JSON.stringify({ username: 'reader', password: PASSWORD }) });
+    const recording = (fields: object = {}) =>
+      targetSchema.parse({
+        name: 'orders',
+        engine: 'postgres',
+        database: 'orders',
+        source: SOURCE,
+        checks: { baseline: { sourceSecretArn: SOURCE_SECRET } },
+        ...fields,
+      });
+    /** Every error message and cause the test saw, as one text to search. */
+    const told = (error: unknown) =>
+      JSON.stringify({ message: (error as Error).message, cause: (error as Error).cause });
+
+    it('reaches an instance at its own endpoint, as the read-only user, TLS verified', async () => {
+      rds.on(DescribeDBInstancesCommand).resolves({
+        DBInstances: [
+          {
+            ...sourceInstance,
+            Endpoint: { Address: 'orders-prod.abc.eu-west-1.rds.amazonaws.com', Port: 5433 },
+          },
+        ],
+      });
+      readOnlyUser();
+
+      const connection = await fleet().sourceConnection(recording());
+
+      expect(connection).toEqual({
+        host: 'orders-prod.abc.eu-west-1.rds.amazonaws.com',
+        port: 5433,
+        engine: 'postgres',
+        database: 'orders',
+        user: 'reader',
+        password: PASSWORD,
+        ssl: { ca: rdsCertificates.join('\n'), rejectUnauthorized: true },
+      });
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(DescribeDBInstancesCommand, {
+        DBInstanceIdentifier: 'orders-prod',
+      });
+      expect(rds).toHaveReceivedCommandTimes(DescribeDBInstancesCommand, 1);
+      expect(rds).not.toHaveReceivedCommand(DescribeDBClustersCommand);
+      expect(secrets).toHaveReceivedCommandExactlyOnceWith(GetSecretValueCommand, {
+        SecretId: SOURCE_SECRET,
+      });
+      expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
+    });
+
+    it('reaches an Aurora cluster through its reader endpoint, with TLS as restore.tls says', async () => {
+      rds.on(DescribeDBClustersCommand).resolves({
+        DBClusters: [
+          {
+            DBClusterIdentifier: 'shop-aurora',
+            Engine: 'aurora-mysql',
+            Endpoint: 'shop-aurora.cluster-abc.eu-west-1.rds.amazonaws.com',
+            ReaderEndpoint: 'shop-aurora.cluster-ro-abc.eu-west-1.rds.amazonaws.com',
+            Port: 3307,
+          },
+        ],
+      });
+      readOnlyUser();
+      const shop = recording({
+        name: 'shop',
+        engine: 'aurora-mysql',
+        database: 'shop',
+        source: { cluster: 'shop-aurora' },
+        restore: { tls: { mode: 'require' } },
+      });
+
+      const connection = await fleet().sourceConnection(shop);
+
+      expect(connection).toEqual({
+        host: 'shop-aurora.cluster-ro-abc.eu-west-1.rds.amazonaws.com',
+        port: 3307,
+        engine: 'aurora-mysql',
+        database: 'shop',
+        user: 'reader',
+        password: PASSWORD,
+        ssl: { rejectUnauthorized: false },
+      });
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(DescribeDBClustersCommand, {
+        DBClusterIdentifier: 'shop-aurora',
+      });
+      expect(rds).toHaveReceivedCommandTimes(DescribeDBClustersCommand, 1);
+      expect(rds).not.toHaveReceivedCommand(DescribeDBInstancesCommand);
+      expect(secrets).toHaveReceivedCommandExactlyOnceWith(GetSecretValueCommand, {
+        SecretId: SOURCE_SECRET,
+      });
+
+      const plain = await fleet().sourceConnection(
+        recording({ ...shop, restore: { tls: { mode: 'disable' } } }),
+      );
+      expect(plain.ssl).toBeUndefined();
+    });
+
+    it('is a configuration error, asking nothing of RDS, without checks.baseline.sourceSecretArn', async () => {
+      for (const checks of [{}, { baseline: {} }]) {
+        await expect(fleet().sourceConnection(recording({ checks }))).rejects.toMatchObject({
+          name: 'ConfigError',
+          message: 'target orders has no checks.baseline.sourceSecretArn',
+        });
+      }
+      expect(rds).not.toHaveReceivedAnyCommand();
+      expect(secrets).not.toHaveReceivedAnyCommand();
+    });
+
+    it('names the source without an endpoint, before reading its secret', async () => {
+      rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [sourceInstance] });
+
+      await expect(fleet().sourceConnection(recording())).rejects.toMatchObject({
+        name: 'CopyAccessError',
+        message: 'source of orders has no endpoint',
+      });
+      expect(secrets).not.toHaveReceivedAnyCommand();
+    });
+
+    it('never puts the password into an error', async () => {
+      rds.on(DescribeDBInstancesCommand).resolves({
+        DBInstances: [
+          {
+            ...sourceInstance,
+            Endpoint: { Address: 'orders-prod.abc.eu-west-1.rds.amazonaws.com', Port: 5432 },
+          },
+        ],
+      });
+      const errors: unknown[] = [];
+      const attempt = (target = recording()) =>
+        fleet()
+          .sourceConnection(target)
+          .then(
+            () => expect.unreachable('connected'),
+            (e: unknown) => errors.push(e),
+          );
+
+      // A secret not in the shape of RDS credentials.
+      secrets
+        .on(GetSecretValueCommand)
+        .resolves({ SecretString: `{"user":"reader","pass":"${PASSWORD}"}` });
+      await attempt();
+      expect(errors.at(-1)).toMatchObject({
+        name: 'CopyAccessError',
+        message: expect.stringContaining(`secret ${SOURCE_SECRET} is not a JSON object`),
+      });
+
+      // A secret that may not be read.
+      secrets
+        .on(GetSecretValueCommand)
+        .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+      await attempt();
+      expect(errors.at(-1)).toMatchObject({
+        name: 'CopyAccessError',
+        message: expect.stringMatching(
+          /^cannot read secret arn:aws:secretsmanager:.*orders-readonly-AbCdEf \(AccessDeniedException\): grant the function's role secretsmanager:GetSecretValue/,
+        ),
+      });
+
+      // Credentials read, then a CA file that is not there.
+      readOnlyUser();
+      await attempt(
+        recording({ restore: { tls: { mode: 'verify-full', caFile: '/nonexistent/ca.pem' } } }),
+      );
+      expect(errors.at(-1)).toMatchObject({
+        name: 'ConfigError',
+        message: expect.stringContaining('restore.tls.caFile /nonexistent/ca.pem cannot be read'),
+      });
+
+      expect(errors).toHaveLength(3);
+      for (const error of errors) expect(told(error)).not.toContain(PASSWORD);
+    });
+  });
+
   describe('MySQL-family copies', () => {
     const mysqlSource = {
       ...sourceInstance,

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MysqlVerifier, quoteName } from '#adapters/mysql/verifier.ts';
+import { type Baseline, compareWithBaseline } from '#core/baseline.ts';
 import type { Target } from '#core/config.ts';
 import type { ConnectionInfo } from '#core/ports.ts';
 import type { CheckResult } from '#core/state.ts';
@@ -598,6 +599,91 @@ export function describeMysqlCheckSuite(
           expect(slow.ms).toBeLessThan(3_000);
         }
       }, 20_000);
+    });
+
+    describe('baselines', () => {
+      /** The base tables of the database, by name, as the suite itself lists them. */
+      const baseTableNames = async () =>
+        (
+          await sql<{ name: string }>(
+            `SELECT table_name AS name FROM information_schema.tables
+              WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1`,
+          )
+        ).map((t) => t.name);
+      const analyze = async (tables: string[]) =>
+        sql(`ANALYZE TABLE ${tables.map((t) => quoteName(t)).join(', ')}`);
+
+      it('counts every base table of the database, views left out, near its rows once analyzed', async () => {
+        const tables = await baseTableNames();
+        await analyze(tables);
+
+        const counts = await verifier.tableCounts(connected().target.connection);
+
+        expect(Object.keys(counts).sort()).toEqual([...tables].sort());
+        expect(Object.keys(counts)).toHaveLength(baseTables());
+        expect(counts).toHaveProperty(['we`ird']);
+        expect(counts).not.toHaveProperty(['orders_v']);
+        for (const [table, estimate] of Object.entries(counts)) {
+          expect(estimate, table).toEqual(expect.any(Number));
+          expect(estimate, table).toBeGreaterThanOrEqual(0);
+        }
+        // InnoDB estimates from sampled pages; MyISAM and Aria count exactly.
+        expect(counts.orders).toBeGreaterThanOrEqual(50);
+        expect(counts.orders).toBeLessThanOrEqual(200);
+        expect(counts.events).toBeGreaterThanOrEqual(250);
+        expect(counts.events).toBeLessThanOrEqual(1000);
+        expect(counts.legacy).toBe(3);
+        if (hasAria) expect(counts.audit).toBe(2);
+      });
+
+      it('fails a copy a table is gone from, naming it, against the counts read before', async () => {
+        const kept = 'baseline_kept';
+        const dropped = 'baseline_dropped';
+        try {
+          for (const [table, rows] of [
+            [kept, 2000],
+            [dropped, 1500],
+          ] as const) {
+            await sql(`CREATE TABLE ${table} (id INT PRIMARY KEY, v VARCHAR(20)) ENGINE=InnoDB`);
+            // Two 50-row series crossed: a recursive CTE stops at 1000 rows.
+            await sql(
+              `INSERT INTO ${table} WITH RECURSIVE g (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM g WHERE n < 49)
+                 SELECT a.n * 50 + b.n + 1, CONCAT('row ', a.n * 50 + b.n + 1)
+                   FROM g a CROSS JOIN g b WHERE a.n * 50 + b.n < ${rows}`,
+            );
+            expect(await sql(`SELECT COUNT(*) AS n FROM ${table}`)).toEqual([{ n: rows }]);
+          }
+          await analyze(await baseTableNames());
+          const before = await verifier.tableCounts(connected().target.connection);
+          expect(before).toHaveProperty([dropped]);
+          const baseline: Baseline = {
+            from: 'source',
+            takenAt: recoveryPoint.toISOString(),
+            drillId: 'drill-shop-20240601t1200-a1b2c3',
+            tables: before,
+          };
+          const options = { tolerancePercent: 50, minRows: 1000 };
+          expect(compareWithBaseline(baseline, before, options)).toMatchObject({
+            status: 'PASS',
+            metrics: { missing: 0, short: 0 },
+          });
+
+          await sql(`DROP TABLE ${dropped}`);
+          const after = await verifier.tableCounts(connected().target.connection);
+
+          expect(Object.keys(after)).toEqual(Object.keys(before).filter((t) => t !== dropped));
+          const judged = compareWithBaseline(baseline, after, options);
+          expect(judged).toMatchObject({
+            status: 'FAIL',
+            metrics: { tables: baseTables() + 2, missing: 1, short: 0 },
+          });
+          expect(judged.message).toBe(
+            `1 of ${baseTables() + 2} tables missing: ${dropped} (against the baseline from the source at ${baseline.takenAt})`,
+          );
+        } finally {
+          await sql(`DROP TABLE IF EXISTS ${kept}, ${dropped}`);
+        }
+      });
     });
 
     it('passes everything on a healthy database, and no result holds the password', async () => {

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Baseline, baselineSchema } from '#core/baseline.ts';
 import { parseWith } from '#core/config.ts';
+import { ConfigError } from '#core/errors.ts';
 import type { BaselineStore } from '#core/ports.ts';
 
 /** Baselines as JSON files under a directory (local runs): `<dir>/<target>/<key>.json`. */
@@ -21,7 +22,14 @@ export class FileBaselineStore implements BaselineStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
-    return parseWith(baselineSchema, JSON.parse(text), `baseline ${path}`);
+    const what = `baseline ${path}`;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(`${what} is not valid JSON: ${(error as Error).message}`);
+    }
+    return parseWith(baselineSchema, json, what);
   }
 
   async save(target: string, key: string, baseline: Baseline): Promise<void> {

@@ -1,6 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Baseline, baselineSchema } from '#core/baseline.ts';
 import { parseWith } from '#core/config.ts';
+import { ConfigError } from '#core/errors.ts';
 import type { BaselineStore } from '#core/ports.ts';
 
 /** Where a deployment keeps baselines: beside its configuration, in the configuration bucket. */
@@ -29,7 +30,14 @@ export class S3BaselineStore implements BaselineStore {
       if ((error as Error).name === 'NoSuchKey') return undefined;
       throw error;
     }
-    return parseWith(baselineSchema, JSON.parse(text), `baseline s3://${this.bucket}/${Key}`);
+    const what = `baseline s3://${this.bucket}/${Key}`;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(`${what} is not valid JSON: ${(error as Error).message}`);
+    }
+    return parseWith(baselineSchema, json, what);
   }
 
   async save(target: string, key: string, baseline: Baseline): Promise<void> {
