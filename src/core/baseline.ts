@@ -4,7 +4,8 @@
  * restored copy missing a table, or counting far fewer rows in one, fails against it.
  */
 import * as z from 'zod/mini';
-import type { BaselineOptions } from './config.ts';
+import { type BaselineOptions, parseWith } from './config.ts';
+import { ConfigError } from './errors.ts';
 import type { CheckResult } from './state.ts';
 
 /** Each table's estimated rows, by its name; `null` where the catalog has no estimate. */
@@ -20,6 +21,17 @@ export const baselineSchema = z.object({
   tables: z.record(z.string(), z.nullable(z.number())),
 });
 export type Baseline = z.infer<typeof baselineSchema>;
+
+/** A stored baseline, read back; one that is not JSON, or not a baseline, says where it is. */
+export function parseBaseline(text: string, what: string): Baseline {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${what} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseWith(baselineSchema, json, what);
+}
 
 /** The key of the baseline a drill's passing copy leaves for the drills after it. */
 export const LAST_COPY = 'last-copy';

@@ -1,8 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type Baseline, baselineSchema } from '#core/baseline.ts';
-import { parseWith } from '#core/config.ts';
-import { ConfigError } from '#core/errors.ts';
+import { type Baseline, parseBaseline } from '#core/baseline.ts';
 import type { BaselineStore } from '#core/ports.ts';
 
 /** Baselines as JSON files under a directory (local runs): `<dir>/<target>/<key>.json`. */
@@ -22,14 +20,7 @@ export class FileBaselineStore implements BaselineStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
-    const what = `baseline ${path}`;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new ConfigError(`${what} is not valid JSON: ${(error as Error).message}`);
-    }
-    return parseWith(baselineSchema, json, what);
+    return parseBaseline(text, `baseline ${path}`);
   }
 
   async save(target: string, key: string, baseline: Baseline): Promise<void> {

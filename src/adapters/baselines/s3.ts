@@ -1,7 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type Baseline, baselineSchema } from '#core/baseline.ts';
-import { parseWith } from '#core/config.ts';
-import { ConfigError } from '#core/errors.ts';
+import { type Baseline, parseBaseline } from '#core/baseline.ts';
 import type { BaselineStore } from '#core/ports.ts';
 
 /** Where a deployment keeps baselines: beside its configuration, in the configuration bucket. */
@@ -30,14 +28,7 @@ export class S3BaselineStore implements BaselineStore {
       if ((error as Error).name === 'NoSuchKey') return undefined;
       throw error;
     }
-    const what = `baseline s3://${this.bucket}/${Key}`;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new ConfigError(`${what} is not valid JSON: ${(error as Error).message}`);
-    }
-    return parseWith(baselineSchema, json, what);
+    return parseBaseline(text, `baseline s3://${this.bucket}/${Key}`);
   }
 
   async save(target: string, key: string, baseline: Baseline): Promise<void> {
