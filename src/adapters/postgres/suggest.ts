@@ -7,7 +7,7 @@ import {
   settingsOf,
   suggestTables,
 } from '../suggest-rules.ts';
-import { USER_TABLES } from './catalog.ts';
+import { ESTIMATED_ROWS, NO_JIT, USER_TABLE } from './catalog.ts';
 
 interface TableRow {
   oid: string;
@@ -41,6 +41,7 @@ export async function suggestChecks(
   await client.query('begin transaction read only');
   try {
     await client.query(`set local statement_timeout = ${Math.round(statementTimeoutMs)}`);
+    await client.query(NO_JIT);
     /** Runs a query that may time out; `undefined` when it did, the transaction still usable. */
     const bounded = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => {
       await client.query('savepoint suggest_step');
@@ -55,12 +56,22 @@ export async function suggestChecks(
       }
     };
 
+    // The user tables this role may read.
     const { rows: found } = await client.query<TableRow>(
-      `with candidates as (${USER_TABLES})
+      `with candidates as (
+         select c.oid, n.nspname as schema, c.relname as name,
+                format('%I.%I', n.nspname, c.relname) as quoted,
+                pg_table_is_visible(c.oid) as visible,
+                case when c.relkind = 'p'
+                  then (select sum(pg_total_relation_size(t.relid)) from pg_partition_tree(c.oid) t)
+                  else pg_total_relation_size(c.oid) end as bytes,
+                ${ESTIMATED_ROWS} as estimate
+           from pg_class c
+           join pg_namespace n on n.oid = c.relnamespace
+          where ${USER_TABLE} and has_table_privilege(c.oid, 'select'))
        select oid::int8::text as oid, schema, name, quoted, visible,
               coalesce(estimate, -1)::float8 as estimate
          from candidates
-        where has_table_privilege(oid, 'select')
         order by coalesce(bytes, 0) desc, estimate desc, schema, name
         limit $1`,
       [limit],
