@@ -76,6 +76,9 @@ type StepDeps<S extends StepName> = { fleet: FleetOf<S>; clock: Clock };
 export const DRILL_ID_TAG = 'restore-drill:drill-id';
 export const TARGET_TAG = 'restore-drill:target';
 
+/** Longest message a check of the core keeps, as the verifiers' checks do. */
+const MAX_MESSAGE_CHARS = 1_000;
+
 /** Longest pause between two status polls, in seconds. */
 const MAX_POLL_SECONDS = 60;
 
@@ -435,6 +438,11 @@ async function againstBaseline(
   const result = (outcome: Pick<CheckResult, 'status' | 'message' | 'metrics'>): CheckResult => ({
     name: 'baseline',
     ...outcome,
+    // Bounded as every check's message is: the drill's state must fit in 256 KiB.
+    message:
+      outcome.message.length > MAX_MESSAGE_CHARS
+        ? `${outcome.message.slice(0, MAX_MESSAGE_CHARS - 1)}…`
+        : outcome.message,
     ms: clock.now().getTime() - started,
   });
   try {
@@ -445,8 +453,9 @@ async function againstBaseline(
     const baseline =
       (recorded ? await store.load(name, state.drillId) : undefined) ??
       (await store.load(name, LAST_COPY));
+    // The source's backup health (backup:*, backup-health) says nothing about the copy.
     const copyChecksPassed = checks.every(
-      (c) => c.name.startsWith('backup:') || c.status === 'PASS' || c.status === 'SKIP',
+      (c) => c.name.startsWith('backup') || c.status === 'PASS' || c.status === 'SKIP',
     );
     const judged = baseline
       ? compareWithBaseline(baseline, counts, options)
