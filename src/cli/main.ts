@@ -1,5 +1,4 @@
 import { stripVTControlCharacters } from 'node:util';
-import { renderUsage, runCommand } from 'citty';
 import { awsProblem } from '#adapters/aws/problems.ts';
 import { ConfigError } from '#core/errors.ts';
 import packageJson from '../../package.json' with { type: 'json' };
@@ -77,6 +76,8 @@ async function helpOf(command: CliCommand, path: string[]): Promise<string> {
     path.length > 1
       ? { meta: { name: path.slice(0, -1).join(' '), version: root.meta.version } }
       : undefined;
+  // citty only renders help and runs a command: --version and a refused flag never load it.
+  const { renderUsage } = await import('citty');
   const usage = stripVTControlCharacters(await renderUsage(command, parent))
     .split('\n')
     .map((line) => line.trimEnd())
@@ -110,6 +111,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     if (command.subCommands) throw new ConfigError(missingCommand(command, path, rest[0]));
     checkCommandLine(rest, command, path.slice(1).join(' '));
     const exit = { code: EXIT.ERROR as number };
+    const { runCommand } = await import('citty');
     await runCommand(command, { rawArgs: rest, data: { io, exit } });
     return exit.code;
   } catch (error) {
