@@ -1,12 +1,16 @@
 /**
  * Drill cost against the raw PGlite work it is made of. For each source (the demo, and one five
  * times its size) it runs full local drills, then does the same work directly: open the source
- * and dump it (snapshot), load the dump into a new PGlite and serve it (restore), and amcheck
- * every B-tree index over TCP (integrity). It prints the median of each, and their ratio.
+ * and dump it uncompressed, as a drill's snapshot is (snapshot), load the dump into a new PGlite
+ * and serve it (restore), and amcheck every B-tree index over TCP (integrity). It prints the
+ * median of each, and their ratio, with the filesystem of the bench folder and whether it has
+ * reflinks (a drill makes no copy of its source, so it uses none either way).
  *
  *   npm run bench [-- --runs 3 --scales 1,5]
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, rm, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +29,30 @@ const runs = Number(values.runs);
 const scales = values.scales.split(',').map(Number);
 const benchDir = resolve('.restore-drill', 'bench');
 
+/** The filesystem type as `stat -f` names it, or its magic number where `stat` is missing. */
+async function filesystemType(dir: string): Promise<string> {
+  try {
+    return execFileSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).trim();
+  } catch {
+    return `0x${(await statfs(dir)).type.toString(16)}`;
+  }
+}
+
+/** Whether `dir` can clone a file (a reflink), tried as `cp --reflink=always` would. */
+async function hasReflinks(dir: string): Promise<boolean> {
+  const probe = join(dir, '.reflink-probe');
+  try {
+    await writeFile(probe, 'probe');
+    await copyFile(probe, `${probe}-clone`, constants.COPYFILE_FICLONE_FORCE);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await rm(probe, { force: true });
+    await rm(`${probe}-clone`, { force: true });
+  }
+}
+
 const median = (xs: number[]) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
@@ -39,8 +67,8 @@ async function rawOperations(dataDir: string, scratch: string) {
   const [dumpMs, tarball] = await time(async () => {
     const db = new PGlite(dataDir);
     await db.waitReady;
-    const blob = await db.dumpDataDir('gzip');
-    await writeFile(join(scratch, 'raw.tar.gz'), Buffer.from(await blob.arrayBuffer()));
+    const blob = await db.dumpDataDir('none');
+    await writeFile(join(scratch, 'raw.tar'), Buffer.from(await blob.arrayBuffer()));
     await db.close();
     return blob;
   });
@@ -81,6 +109,9 @@ async function rawOperations(dataDir: string, scratch: string) {
   return { dumpMs, loadMs, serveMs, amcheckMs, sizeBytes: tarball.size };
 }
 
+await mkdir(benchDir, { recursive: true });
+const fsType = await filesystemType(benchDir);
+const reflinks = await hasReflinks(benchDir);
 const rows: string[][] = [];
 for (const scale of scales) {
   const dataDir = join(benchDir, `source-x${scale}`);
@@ -97,6 +128,7 @@ for (const scale of scales) {
   };
   const raw = { dump: [] as number[], loadServe: [] as number[], amcheck: [] as number[] };
   let size = 0;
+  let drillSize = 0;
   for (let i = 0; i < runs; i++) {
     const { report } = await runLocalDrill(target, { stateDir: join(benchDir, 'state') });
     if (report.status !== 'PASS') throw new Error(`bench drill did not pass: ${report.summary}`);
@@ -105,6 +137,7 @@ for (const scale of scales) {
     drill.verify.push(report.timings.phases.verify ?? Number.NaN);
     drill.integrity.push(report.checks.find((c) => c.name === 'integrity')?.ms ?? Number.NaN);
     drill.total.push(report.timings.totalMs);
+    drillSize = report.restoredFrom?.sizeBytes ?? 0;
 
     const scratch = await mkdtemp(join(tmpdir(), 'restore-drill-bench-'));
     const r = await rawOperations(dataDir, scratch);
@@ -128,13 +161,14 @@ for (const scale of scales) {
       r ? `${(dm / rm_).toFixed(2)}x` : '',
     ]);
   };
-  line('snapshot (vs open + dumpDataDir)', drill.snapshot, raw.dump);
+  line("snapshot (vs open + dumpDataDir('none'))", drill.snapshot, raw.dump);
   line('restore (vs load + serve)', drill.restore, raw.loadServe);
   line('integrity check (vs amcheck loop)', drill.integrity, raw.amcheck);
   line('all checks', drill.verify, null);
   const rawTotal = raw.dump.map((d, i) => d + (raw.loadServe[i] ?? 0) + (raw.amcheck[i] ?? 0));
   line('whole drill (vs the three raw ops)', drill.total, rawTotal);
-  rows.push([`x${scale}`, `snapshot size ${(size / 2 ** 20).toFixed(1)} MiB`, '', '', '']);
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  rows.push([`x${scale}`, `snapshot size ${mib(drillSize)} (raw dump ${mib(size)})`, '', '', '']);
 }
 
 const header = ['source', 'phase', `drill (median of ${runs})`, 'raw PGlite', 'ratio'];
@@ -143,3 +177,7 @@ const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  '
 console.log(fmt(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(fmt(r));
+console.log(
+  `\nbench folder ${benchDir}: ${fsType}, reflinks ${reflinks ? 'available' : 'not available'}; ` +
+    'reflinks used by a drill: none (its snapshot reads the source files, it copies nothing)',
+);

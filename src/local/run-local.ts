@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { PgliteFleet } from '#adapters/pglite/fleet.ts';
+import { PgliteFleet, type PgliteFleetOptions } from '#adapters/pglite/fleet.ts';
 import { PostgresVerifier } from '#adapters/postgres/verifier.ts';
 import type { Target } from '#core/config.ts';
 import { systemClock } from '#core/ports.ts';
@@ -10,6 +10,11 @@ import { type EventLog, runWorkflow } from './workflow.ts';
 
 /** How often a local drill polls a snapshot or copy that is still being made. */
 const LOCAL_POLL_MS = 100;
+/**
+ * How long each of those polls waits for the work to finish before it answers: a poll returns
+ * the moment its snapshot or copy is ready, so a phase costs no poll interval after it ends.
+ */
+const LOCAL_SETTLE_MS = 1000;
 /** Local retries (teardown of a copy still starting, say) need not wait as long as in AWS. */
 const LOCAL_RETRY_MS = 200;
 
@@ -21,6 +26,8 @@ export interface LocalDrillOptions {
   suggest?: boolean;
   onEvent?: (event: EventLog) => void;
   signal?: AbortSignal;
+  /** How the local fleet works (by default: polls that wait for the work, tarballs reused). */
+  fleet?: PgliteFleetOptions;
 }
 
 export interface LocalDrill {
@@ -38,7 +45,10 @@ export async function runLocalDrill(
   target: Target,
   options: LocalDrillOptions,
 ): Promise<LocalDrill> {
-  const fleet = new PgliteFleet(resolve(options.stateDir));
+  const fleet = new PgliteFleet(resolve(options.stateDir), {
+    settleMs: LOCAL_SETTLE_MS,
+    ...options.fleet,
+  });
   const input: DrillInput = {
     target,
     keep: options.keep ?? false,

@@ -4,10 +4,11 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgliteFleet } from '#adapters/pglite/fleet.ts';
+import { targetSchema } from '#core/config.ts';
 import { ForeignResourceError } from '#core/errors.ts';
 import { DRILL_ID_TAG } from '#core/steps.ts';
-import { removeLeftovers } from '#local/run-local.ts';
-import { makeSource, scratch } from '../e2e/sources.ts';
+import { removeLeftovers, runLocalDrill } from '#local/run-local.ts';
+import { expectNothingLeft, makeSource, ordersSql, scratch } from '../e2e/sources.ts';
 
 let work: Awaited<ReturnType<typeof scratch>>;
 beforeAll(async () => {
@@ -122,6 +123,34 @@ describe('PgliteFleet', () => {
     expect(await digest(source)).toEqual(before);
     await fleet.releaseAll();
   });
+});
+
+describe('a full local drill', () => {
+  // The snapshot is read from the source's files; the restore loads it either from the
+  // tarball the snapshot just made (in the same process) or from the file it wrote.
+  for (const [how, reuseTarballs] of [
+    ['handed over in memory', true],
+    ['read back from its file', false],
+  ] as const) {
+    it(`leaves every byte of the source as it was, its tarball ${how}`, async () => {
+      const source = await makeSource(join(work.dir, `drilled-${reuseTarballs}`), ordersSql());
+      const before = await digest(source);
+      expect(Object.keys(before).length).toBeGreaterThan(100);
+      const stateDir = join(work.dir, `drill-state-${reuseTarballs}`);
+      const target = targetSchema.parse({
+        name: 'orders',
+        engine: 'postgres',
+        source: { dataDir: source },
+        checks: { integrity: true, tables: { orders: { minRows: 2000 } } },
+      });
+
+      const { report } = await runLocalDrill(target, { stateDir, fleet: { reuseTarballs } });
+
+      expect(report.status, report.summary).toBe('PASS');
+      expect(await digest(source)).toEqual(before);
+      await expectNothingLeft(stateDir);
+    });
+  }
 });
 
 /** Every file under `dir` with a hash of its content. */

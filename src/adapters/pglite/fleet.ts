@@ -1,5 +1,5 @@
-import { constants, existsSync } from 'node:fs';
-import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { amcheck } from '@electric-sql/pglite/contrib/amcheck';
@@ -16,6 +16,7 @@ import type {
   Tags,
 } from '#core/ports.ts';
 import { DRILL_ID_TAG } from '#core/steps.ts';
+import { TAR_TYPE, tarDirectory } from './tar.ts';
 
 /**
  * What the store keeps beside each snapshot tarball and each restored copy's files. Written
@@ -38,6 +39,20 @@ interface SnapshotJob {
   tags: Tags;
   done: Promise<void>;
   failure?: Error;
+}
+
+export interface PgliteFleetOptions {
+  /**
+   * How long a describe call waits for a snapshot or copy this process is making to finish
+   * before answering `pending` (default 0: it answers at once). A local poll loop then learns
+   * that a phase ended when it ends, not on its next tick.
+   */
+  settleMs?: number;
+  /**
+   * Whether a restore in this process loads the tarball its snapshot just wrote from memory
+   * (default) or reads it back from `snapshots/`, as a restore in another process does.
+   */
+  reuseTarballs?: boolean;
 }
 
 interface InstanceRecord {
@@ -87,10 +102,24 @@ async function readJson<T>(path: string): Promise<T | undefined> {
   }
 }
 
+/** Resolves after `ms`, or as soon as `work` settles, whichever comes first. */
+async function settle(work: Promise<unknown>, ms: number): Promise<void> {
+  if (ms <= 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.catch(() => undefined),
+    new Promise<void>((done) => {
+      timer = setTimeout(done, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 /**
  * A fleet of embedded PostgreSQL (PGlite) databases on this machine. A source is a PGlite data
- * directory; a snapshot is a gzipped tarball of it (`dumpDataDir`); a restored copy is a new
- * PGlite loaded from that tarball into its own directory and served over TCP on 127.0.0.1,
+ * directory; a snapshot is a tarball of its files, read without opening it, in the layout of
+ * PGlite's `dumpDataDir`; a restored copy is a new PGlite loaded from that tarball
+ * (`loadDataDir`) into its own directory and served over TCP on 127.0.0.1,
  * so checks reach it with `pg` exactly as they reach RDS. Snapshots and restores run in the
  * background, like their RDS counterparts: describe calls report `pending` until they finish.
  * Every resource is registered before the first `await`, so one that is interrupted while
@@ -102,12 +131,22 @@ export class PgliteFleet implements DatabaseFleet {
   private readonly copies = new Map<string, RunningCopy>();
   /** Every snapshot this process made and has not deleted yet. */
   private readonly made = new Set<string>();
+  /** The tarballs of snapshots this process made, for its own restores. */
+  private readonly tarballs = new Map<string, Blob>();
+  private readonly settleMs: number;
+  private readonly reuseTarballs: boolean;
 
-  constructor(root: string) {
+  constructor(root: string, options: PgliteFleetOptions = {}) {
     this.root = root;
+    this.settleMs = options.settleMs ?? 0;
+    this.reuseTarballs = options.reuseTarballs ?? true;
   }
 
-  private snapshotPath(id: string, ext: 'tar.gz' | 'json' | 'source') {
+  /**
+   * `tar` is a snapshot; `tar.gz` (a snapshot) and `source` (the copy it was dumped from) are
+   * what earlier versions made, still removed with their snapshot.
+   */
+  private snapshotPath(id: string, ext: 'tar' | 'tar.gz' | 'json' | 'source') {
     return join(this.root, 'snapshots', `${checkId(id)}.${ext}`);
   }
 
@@ -162,8 +201,10 @@ export class PgliteFleet implements DatabaseFleet {
   }
 
   /**
-   * Dumps a copy of the source, never the source itself: opening a PGlite data directory writes
-   * to it, and a drill must leave its source as it found it (as an RDS snapshot does).
+   * Tars the source's files as they are on disk: reading them leaves the source as it was (a
+   * drill must, as an RDS snapshot does), whereas opening a PGlite data directory writes to it.
+   * The tarball is uncompressed: it stays on this machine, and gzip would cost more time than
+   * the disk space is worth.
    */
   private async dump(dataDir: string, id: string, tags: Tags): Promise<void> {
     await this.ensureDir('snapshots');
@@ -176,29 +217,27 @@ export class PgliteFleet implements DatabaseFleet {
       pid: process.pid,
     };
     await writeFile(this.snapshotPath(id, 'json'), JSON.stringify(record, null, 2));
-    const frozen = this.snapshotPath(id, 'source');
-    const createdAt = new Date().toISOString();
-    // A reflink where the filesystem has them (copy-on-write: instant), a plain copy elsewhere.
-    await cp(dataDir, frozen, { recursive: true, mode: constants.COPYFILE_FICLONE });
-    const db = new PGlite(frozen);
-    try {
-      await db.waitReady;
-      const tarball = await db.dumpDataDir('gzip');
-      await writeFile(this.snapshotPath(id, 'tar.gz'), Buffer.from(await tarball.arrayBuffer()));
-      const done: SnapshotRecord = {
-        ...record,
-        status: 'available',
-        createdAt,
-        sizeBytes: tarball.size,
-      };
-      await writeFile(this.snapshotPath(id, 'json'), JSON.stringify(done, null, 2));
-    } finally {
-      await db.close();
-      await rm(frozen, { recursive: true, force: true });
+    // A cluster PostgreSQL can start from has its control file.
+    if (!existsSync(join(dataDir, 'global', 'pg_control'))) {
+      throw new SnapshotFailedError(`source ${dataDir} has no global/pg_control`);
     }
+    const createdAt = new Date().toISOString();
+    const chunks = await tarDirectory(dataDir);
+    await writeFile(this.snapshotPath(id, 'tar'), chunks);
+    const tarball = new Blob(chunks, { type: TAR_TYPE });
+    if (this.reuseTarballs) this.tarballs.set(id, tarball);
+    const done: SnapshotRecord = {
+      ...record,
+      status: 'available',
+      createdAt,
+      sizeBytes: tarball.size,
+    };
+    await writeFile(this.snapshotPath(id, 'json'), JSON.stringify(done, null, 2));
   }
 
   async describeSnapshot(id: string): Promise<SnapshotInfo | undefined> {
+    const pending = this.jobs.get(id);
+    if (pending && !pending.failure) await settle(pending.done, this.settleMs);
     const job = this.jobs.get(id);
     if (job?.failure) {
       return { id, phase: 'failed', status: `failed: ${job.failure.message}`, tags: job.tags };
@@ -247,9 +286,11 @@ export class PgliteFleet implements DatabaseFleet {
     await this.ensureDir('instances');
     await mkdir(this.instancePath(id), { recursive: true });
     await writeFile(this.instancePath(id, 'json'), JSON.stringify(copy.record, null, 2));
-    const tarball = await readFile(this.snapshotPath(snapshotId, 'tar.gz'));
+    const tarball =
+      this.tarballs.get(snapshotId) ??
+      new Blob([await readFile(this.snapshotPath(snapshotId, 'tar'))], { type: TAR_TYPE });
     copy.db = new PGlite(this.instancePath(id), {
-      loadDataDir: new Blob([tarball]),
+      loadDataDir: tarball,
       extensions: { amcheck },
     });
     await copy.db.waitReady;
@@ -266,6 +307,9 @@ export class PgliteFleet implements DatabaseFleet {
   }
 
   async describeCopy(id: string): Promise<CopyInfo | undefined> {
+    const starting = this.copies.get(id);
+    if (starting && !starting.failure && !starting.record.endpoint)
+      await settle(starting.ready, this.settleMs);
     const copy = this.copies.get(id);
     const kind = 'instance';
     if (copy) {
@@ -311,7 +355,9 @@ export class PgliteFleet implements DatabaseFleet {
     await this.jobs.get(id)?.done;
     this.jobs.delete(id);
     this.made.delete(id);
+    this.tarballs.delete(id);
     await rm(this.snapshotPath(id, 'source'), { recursive: true, force: true });
+    await rm(this.snapshotPath(id, 'tar'), { force: true });
     await rm(this.snapshotPath(id, 'tar.gz'), { force: true });
     await rm(this.snapshotPath(id, 'json'), { force: true });
   }
