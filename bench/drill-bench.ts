@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { constants } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { amcheck } from '@electric-sql/pglite/contrib/amcheck';
@@ -22,13 +22,14 @@ import type { Target } from '#core/config.ts';
 import { seconds } from '#core/report.ts';
 import { demoTarget, ensureDemoSource } from '#local/demo.ts';
 import { runLocalDrill } from '#local/run-local.ts';
+import { BENCH_DIR, DRILL_SUMMARY, type DrillSummary } from './summary.ts';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '3' }, scales: { type: 'string', default: '1,5' } },
 });
 const runs = Number(values.runs);
 const scales = values.scales.split(',').map(Number);
-const benchDir = resolve('.restore-drill', 'bench');
+const benchDir = BENCH_DIR;
 
 /** The filesystem type as `stat -f` names it, or its magic number where `stat` is missing. */
 async function filesystemType(dir: string): Promise<string> {
@@ -136,6 +137,7 @@ await mkdir(benchDir, { recursive: true });
 const fsType = await filesystemType(benchDir);
 const reflinks = await hasReflinks(benchDir);
 const rows: string[][] = [];
+const wholeDrill: DrillSummary['wholeDrill'] = [];
 for (const scale of scales) {
   const dataDir = join(benchDir, `source-x${scale}`);
   const [seedMs, { created }] = await time(() => ensureDemoSource(dataDir, scale));
@@ -196,6 +198,7 @@ for (const scale of scales) {
   line('all checks (vs the same statements)', drill.verify, raw.checks);
   const rawTotal = raw.dump.map((d, i) => d + (raw.loadServe[i] ?? 0) + (raw.checks[i] ?? 0));
   line('whole drill (vs all the raw ops)', drill.total, rawTotal);
+  wholeDrill.push({ scale, drillMs: median(drill.total), rawMs: median(rawTotal) });
   const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
   rows.push([`x${scale}`, `snapshot size ${mib(drillSize)} (raw dump ${mib(size)})`, '', '', '']);
 }
@@ -206,6 +209,8 @@ const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  '
 console.log(fmt(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(fmt(r));
+const summary: DrillSummary = { at: new Date().toISOString(), fsType, reflinks, wholeDrill };
+await writeFile(DRILL_SUMMARY, JSON.stringify(summary));
 console.log(
   `\nbench folder ${benchDir}: ${fsType}, reflinks ${reflinks ? 'available' : 'not available'}; ` +
     'reflinks used by a drill: none (its snapshot reads the source files, it copies nothing)',

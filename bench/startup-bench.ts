@@ -7,8 +7,10 @@
  *   npm run bench:startup [-- --runs 15]
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildCli } from '../scripts/build-cli.ts';
+import { DRILL_SUMMARY, type DrillSummary } from './summary.ts';
 
 // Not strict: `npm run bench -- ...` hands the options meant for the other benchmarks here too.
 const { values } = parseArgs({
@@ -68,3 +70,29 @@ lines.forEach(({ label }, i) => {
   const t = times[i];
   if (t) console.log(`| restore-drill ${label} | ${cell(t.bundle)} | ${cell(t.sources)} |`);
 });
+
+// Both goals side by side: start-up within 3x a bare Node start, a local drill within 1.1x the
+// raw operations (from the drill bench, where it ran).
+let drills: DrillSummary | undefined;
+try {
+  drills = JSON.parse(readFileSync(DRILL_SUMMARY, 'utf8')) as DrillSummary;
+} catch {
+  drills = undefined;
+}
+const help = times[0];
+console.log('\nSummary');
+if (help) {
+  console.log(
+    `  start-up: restore-drill --help ${median(help.bundle).toFixed(0)} ms against node -e 0 ${bareMs.toFixed(0)} ms: ${(median(help.bundle) / bareMs).toFixed(1)}x (goal: at most 3x)`,
+  );
+}
+for (const { scale, drillMs, rawMs } of drills?.wholeDrill ?? []) {
+  console.log(
+    `  local drill x${scale}: ${(drillMs / 1000).toFixed(1)} s against the raw operations' ${(rawMs / 1000).toFixed(1)} s: ${(drillMs / rawMs).toFixed(2)}x (goal: at most 1.1x)`,
+  );
+}
+if (drills) {
+  console.log(
+    `  drills measured ${drills.at} on ${drills.fsType}, reflinks ${drills.reflinks ? 'available' : 'not available'}, used by a drill: none`,
+  );
+} else console.log('  local drill: not measured (npm run bench:drill)');
