@@ -114,6 +114,8 @@ export function demoTarget(dataDir: string): Target {
         orders: { minRows: 10_000, freshness: { column: 'created_at', maxAgeMinutes: 1440 } },
         order_items: { minRows: 10_000 },
       },
+      // Compared with the last drill's copy: the first drill has none yet, the next ones do.
+      baseline: {},
       sql: [
         {
           name: 'no negative totals',
