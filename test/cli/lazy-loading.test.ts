@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuildInputs, buildCli } from '../../scripts/build-cli.ts';
+import { type BuildInputs, buildCli, CLI_ENTRIES } from '../../scripts/build-cli.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const recorder = new URL('./record-loads.mjs', import.meta.url).pathname;
@@ -68,17 +68,7 @@ const entryOf = (modules: string[]) => {
 const heavy =
   /@electric-sql\/pglite|aws-local-stepfunctions|@aws-sdk\/|\/node_modules\/(pg|mysql2)\//;
 
-const commandModules = [
-  'run',
-  'check',
-  'suggest',
-  'start',
-  'status',
-  'history',
-  'config',
-  'config-push',
-  'config-show',
-];
+const commandModules = CLI_ENTRIES.filter((name) => name !== 'main');
 /** The modules of the CLI's commands that a process loaded, from the sources or the bundle. */
 const commandsIn = (modules: string[]) =>
   commandModules.filter((name) =>
