@@ -94,6 +94,36 @@ describe('parseConfig for Amazon RDS targets', () => {
     throw new Error('expected the config to be refused');
   };
 
+  it('takes a baseline with its defaults, refusing a source secret for a local source', () => {
+    const secret = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-reader-AbCdEf';
+    const [t] = parseConfig(
+      rdsTarget({ checks: { baseline: { sourceSecretArn: secret } } }),
+    ).targets;
+    expect(t?.checks.baseline).toEqual({
+      tolerancePercent: 50,
+      minRows: 1000,
+      sourceSecretArn: secret,
+    });
+    expect(
+      problemsOf(
+        rdsTarget({ checks: { baseline: { tolerancePercent: 120, sourceSecretArn: 'x' } } }),
+      ),
+    ).toEqual([
+      expect.stringMatching(/^targets\[0\]\.checks\.baseline\.tolerancePercent: /),
+      'targets[0].checks.baseline.sourceSecretArn: must be a Secrets Manager secret ARN',
+    ]);
+    expect(
+      problemsOf(
+        rdsTarget({
+          source: { dataDir: './data' },
+          checks: { baseline: { sourceSecretArn: secret } },
+        }),
+      ),
+    ).toEqual([
+      'targets[0].checks.baseline.sourceSecretArn: a local (dataDir) source is never opened by a drill: its baseline is the last copy that passed',
+    ]);
+  });
+
   it('fills in the documented defaults of an instance source', () => {
     const [target] = parseConfig(rdsTarget({})).targets;
 
