@@ -92,7 +92,17 @@ async function verifyChosen(
     recoveryPoint,
     parallel: checks.parallel ?? CHECK_SESSIONS,
   };
-  return verifyInCalls(verifier, request, chosen.verifyMinutes);
+  const run = await verifyInCalls(verifier, request, chosen.verifyMinutes);
+  if (!checks.baseline) return run;
+  // Said, never silently left out: a baseline belongs to a drill's copy.
+  const baseline: CheckResult = {
+    name: 'baseline',
+    status: 'SKIP',
+    message:
+      "not run by check: a baseline compares a drill's restored copy with its source at snapshot time, or with the last good copy",
+    ms: 0,
+  };
+  return { ...run, checks: [...run.checks, baseline] };
 }
 
 async function chooseTarget(flags: CheckFlags, family: DatabaseUrl['engine']): Promise<Chosen> {

@@ -106,6 +106,18 @@ if (serverUrl) {
       expect(run.stdout).not.toMatch(/Snapshot|Restored|Teardown/);
     });
 
+    it('says a baseline is not run by check, never leaving it out silently', async () => {
+      const checks = { integrity: false, baseline: {} };
+      const config = configFile('shop-baseline', [{ name: 'shop', checks }]);
+      const run = await runCli(['check', '--url', shop.url, '--config', config, '--json']);
+      expect(run.status).toBe(0);
+      expect(json(run).checks.at(-1)).toMatchObject({
+        name: 'baseline',
+        status: 'SKIP',
+        message: expect.stringMatching(/^not run by check: /),
+      });
+    });
+
     it("runs a configured target's checks, with --json exactly one report on stdout", async () => {
       const config = configFile('shop', [{ name: 'shop', checks: shopChecks(1000) }]);
       const run = await runCli(['check', '--url', shop.url, '--config', config, '--json']);
