@@ -4,32 +4,18 @@
  */
 import type { Expectation } from '#core/config.ts';
 import type { CheckResult, CheckStatus } from '#core/state.ts';
+import { clip, errorText, MAX_MESSAGE_CHARS } from '#core/text.ts';
+
+export { clip, errorText, MAX_MESSAGE_CHARS, plural } from '#core/text.ts';
 
 /** What one check finds, before `timed` names and times it. */
 export type Outcome = { status: CheckStatus; message: string; metrics?: CheckResult['metrics'] };
-
-/** Longest message a check keeps: the whole drill state must fit in Step Functions' 256 KiB. */
-export const MAX_MESSAGE_CHARS = 1_000;
 
 /**
  * How far a freshness value may lie past the recovery point and still count: the source's and
  * the snapshot's clocks can disagree by a little. Anything later is a bogus (future) date.
  */
 export const CLOCK_SKEW_MS = 5 * 60_000;
-
-export const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
-
-export const errorText = (error: unknown) =>
-  error instanceof Error ? error.message : String(error);
-
-/** `text`, cut to at most `max` characters ending in an ellipsis when too long. */
-export function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let cut = text.slice(0, max - 1);
-  // Never leave half a surrogate pair at the end.
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut}…`;
-}
 
 /**
  * `items` joined by "; ": at most `most` of them, and only as many as fit in `budget`

@@ -7,6 +7,7 @@ import * as z from 'zod/mini';
 import { type BaselineOptions, parseWith } from './config.ts';
 import { ConfigError } from './errors.ts';
 import type { CheckResult } from './state.ts';
+import { plural } from './text.ts';
 
 /** Each table's estimated rows, by its name; `null` where the catalog has no estimate. */
 export type TableCounts = Record<string, number | null>;
@@ -46,8 +47,11 @@ const named = (tables: string[]) =>
     ? `${tables.slice(0, NAMED).join(', ')} and ${tables.length - NAMED} more`
     : tables.join(', ');
 
-const rows = (n: number) =>
-  `~${Math.round(n).toLocaleString('en-US')} ${Math.round(n) === 1 ? 'row' : 'rows'}`;
+/** An estimate, rounded: `~1,204 rows`. */
+const rows = (n: number) => {
+  const about = Math.round(n);
+  return `~${about.toLocaleString('en-US')} ${about === 1 ? 'row' : 'rows'}`;
+};
 
 /** Where a baseline came from, as a message says it. */
 export function describeBaseline(baseline: Baseline): string {
@@ -98,7 +102,7 @@ export function compareWithBaseline(
   const problems = [
     missing.length && `${missing.length} of ${names.length} tables missing: ${named(missing)}`,
     short.length &&
-      `${short.length === 1 ? '1 table' : `${short.length} tables`} more than ${tolerancePercent}% below its count: ${named(short)}`,
+      `${plural(short.length, 'table')} more than ${tolerancePercent}% below its count: ${named(short)}`,
   ].filter(Boolean);
   if (problems.length) {
     return { status: 'FAIL', message: `${problems.join('; ')} (against ${against})`, metrics };

@@ -30,6 +30,7 @@ import {
   namedDrillInputSchema,
   type StepName,
 } from './state.ts';
+import { clip, errorText, MAX_MESSAGE_CHARS } from './text.ts';
 import {
   CALL_BUDGET_MS,
   LAST_CALL_MS,
@@ -75,9 +76,6 @@ type StepDeps<S extends StepName> = { fleet: FleetOf<S>; clock: Clock };
 /** The tag that marks a resource as this drill's own; nothing without it is ever deleted. */
 export const DRILL_ID_TAG = 'restore-drill:drill-id';
 export const TARGET_TAG = 'restore-drill:target';
-
-/** Longest message a check of the core keeps, as the verifiers' checks do. */
-const MAX_MESSAGE_CHARS = 1_000;
 
 /** Longest pause between two status polls, in seconds. */
 const MAX_POLL_SECONDS = 60;
@@ -254,8 +252,6 @@ export async function recordBaseline(
  * only when a target compares with a baseline: a function builds it on first use.
  */
 type BaselineDeps = Pick<DrillDeps, 'verifier' | 'baselines'>;
-
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function storeOf(baselines: BaselineStore | undefined): BaselineStore {
   if (!baselines) throw new TypeError('this run has no baseline store');
@@ -439,10 +435,7 @@ async function againstBaseline(
     name: 'baseline',
     ...outcome,
     // Bounded as every check's message is: the drill's state must fit in 256 KiB.
-    message:
-      outcome.message.length > MAX_MESSAGE_CHARS
-        ? `${outcome.message.slice(0, MAX_MESSAGE_CHARS - 1)}…`
-        : outcome.message,
+    message: clip(outcome.message, MAX_MESSAGE_CHARS),
     ms: clock.now().getTime() - started,
   });
   try {
@@ -505,7 +498,7 @@ async function suggestFrom(
   try {
     return await verifier.suggest(connection, recoveryPoint);
   } catch (error) {
-    return { notes: [], error: error instanceof Error ? error.message : String(error) };
+    return { notes: [], error: errorText(error) };
   }
 }
 
@@ -524,7 +517,7 @@ async function sourceBackupHealth(
     const now = clock.now();
     return judgeBackupHealth(facts, state.target.backupHealth, now, now.getTime() - started);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     return [
       { name: 'backup-health', status: 'ERROR', message, ms: clock.now().getTime() - started },
     ];
