@@ -7,7 +7,7 @@ const rdsCertificates = sslProfiles.ca;
 
 import type { RestoreSettings, Target } from '#core/config.ts';
 import { ConfigError, DrillError, RestoreFailedError } from '#core/errors.ts';
-import type { ConnectionInfo, CopyInfo } from '#core/ports.ts';
+import type { ConnectionInfo, CopyInfo, Endpoint } from '#core/ports.ts';
 import { managedSecretOf } from './copies.ts';
 import { describeSource } from './recovery-points.ts';
 import type { RdsContext } from './resources.ts';
@@ -100,10 +100,20 @@ export async function connectionFor(
     }
     secretArn = managed.arn;
   }
+  // The endpoint carries the copy's own port (5432, 3306, or whatever the source listened on).
+  return connectionTo(copy.endpoint, secrets, secretArn, target);
+}
+
+/** A connection to `endpoint` for `target`, as the secret's user, with TLS as configured. */
+async function connectionTo(
+  endpoint: Endpoint,
+  secrets: SecretsManagerClient,
+  secretArn: string,
+  target: Target,
+): Promise<ConnectionInfo> {
   const user = await readCredentials(secrets, secretArn);
   const ssl = await tlsFor(target.restore.tls);
-  // The endpoint carries the copy's own port (5432, 3306, or whatever the source listened on).
-  return { ...copy.endpoint, engine: target.engine, database: target.database, ...user, ssl };
+  return { ...endpoint, engine: target.engine, database: target.database, ...user, ssl };
 }
 
 /**
@@ -125,7 +135,5 @@ export async function sourceConnection(
   const host = cluster ? (cluster.ReaderEndpoint ?? cluster.Endpoint) : instance?.Endpoint?.Address;
   const port = cluster ? cluster.Port : instance?.Endpoint?.Port;
   if (!host || !port) throw new CopyAccessError(`source of ${target.name} has no endpoint`);
-  const user = await readCredentials(secrets, secretArn);
-  const ssl = await tlsFor(target.restore.tls);
-  return { host, port, engine: target.engine, database: target.database, ...user, ssl };
+  return connectionTo({ host, port }, secrets, secretArn, target);
 }
