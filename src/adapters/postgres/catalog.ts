@@ -1,13 +1,15 @@
 import type pg from 'pg';
 import type { TableCounts } from '#core/baseline.ts';
 
+/** Relations of the user's own schemas: not the catalogs, TOAST, or other sessions' temp tables. */
+export const USER_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema')
+         and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'`;
+
 /**
  * The user tables of a database, `c` in `pg_class c join pg_namespace n`: not the system's, not
  * an extension's, not a partition (its parent counts them all), whoever may read them.
  */
-export const USER_TABLE = `c.relkind in ('r', 'p') and not c.relispartition
-            and n.nspname not in ('pg_catalog', 'information_schema')
-            and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'
+export const USER_TABLE = `c.relkind in ('r', 'p') and not c.relispartition and ${USER_SCHEMAS}
             and not exists (select 1 from pg_depend d
                              where d.classid = 'pg_class'::regclass and d.objid = c.oid
                                and d.deptype = 'e')`;
@@ -45,16 +47,17 @@ export async function tableCounts(client: pg.Client): Promise<TableCounts> {
     // rather than pg_stat_user_tables, which computes dozens more per table: on 3000 tables,
     // each is ten times the cost of the rest.
     const { rows } = await client.query<{ name: string; rows: number | null }>(
-      `select n.nspname || '.' || c.relname as name,
-              case when ${ESTIMATED_ROWS} >= 0 then ${ESTIMATED_ROWS}
-                   when pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_tuples_updated(c.oid)
-                        + pg_stat_get_tuples_deleted(c.oid) > 0
-                     then pg_stat_get_live_tuples(c.oid)
+      `select name,
+              case when estimate >= 0 then estimate
+                   when pg_stat_get_tuples_inserted(oid) + pg_stat_get_tuples_updated(oid)
+                        + pg_stat_get_tuples_deleted(oid) > 0
+                     then pg_stat_get_live_tuples(oid)
               end::float8 as rows
-         from pg_class c
-         join pg_namespace n on n.oid = c.relnamespace
-        where ${USER_TABLE}
-        order by 1`,
+         from (select c.oid, n.nspname || '.' || c.relname as name, ${ESTIMATED_ROWS} as estimate
+                 from pg_class c
+                 join pg_namespace n on n.oid = c.relnamespace
+                where ${USER_TABLE}) tables
+        order by name`,
     );
     return Object.fromEntries(rows.map((r) => [r.name, r.rows === null ? null : Number(r.rows)]));
   } finally {

@@ -41,7 +41,7 @@ import {
   walkSessions,
   walkUnits,
 } from '../work-units.ts';
-import { tableCounts } from './catalog.ts';
+import { tableCounts, USER_SCHEMAS } from './catalog.ts';
 import { suggestChecks } from './suggest.ts';
 import { typeMatches } from './types.ts';
 
@@ -290,10 +290,6 @@ function blockRanges<T extends { oid: number; table: string; pages: number }>(
     };
   });
 }
-
-/** Relations of the user's own schemas: not the catalogs, TOAST, or other sessions' temp tables. */
-const USER_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema')
-         and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp%'`;
 
 /**
  * The PostgreSQL checks, run over a real connection with `pg`: connectivity; amcheck on every
