@@ -2,11 +2,13 @@
  * Drill cost against the raw PGlite work it is made of. For each source (the demo, and one five
  * times its size) it runs full local drills, then does the same work directly: open the source
  * and dump it uncompressed, as a drill's snapshot is (snapshot), load the dump into a new PGlite
- * and serve it (restore), and amcheck every B-tree index over TCP (integrity). It prints the
- * median of each, and their ratio, with the filesystem of the bench folder and whether it has
- * reflinks (a drill makes no copy of its source, so it uses none either way).
+ * and serve it (restore), then over TCP the statements the drill's checks stand for: amcheck on
+ * every B-tree index (integrity), verify_heapam and a full read of every table, the row floors,
+ * the freshness bound and the SQL assertions. It prints the median of each, and their ratio,
+ * with the filesystem of the bench folder and whether it has reflinks (a drill makes no copy of
+ * its source, so it uses none either way).
  *
- *   npm run bench [-- --runs 3 --scales 1,5]
+ *   npm run bench:drill [-- --runs 3 --scales 1,5]
  */
 import { execFileSync } from 'node:child_process';
 import { constants } from 'node:fs';
@@ -29,7 +31,6 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs);
 const scales = values.scales.split(',').map(Number);
-const benchDir = BENCH_DIR;
 
 /** The filesystem type as `stat -f` names it, or its magic number where `stat` is missing. */
 async function filesystemType(dir: string): Promise<string> {
@@ -133,13 +134,13 @@ async function rawOperations(dataDir: string, scratch: string, checks: Target['c
   return { dumpMs, loadMs, serveMs, amcheckMs, otherChecksMs, sizeBytes: tarball.size };
 }
 
-await mkdir(benchDir, { recursive: true });
-const fsType = await filesystemType(benchDir);
-const reflinks = await hasReflinks(benchDir);
+await mkdir(BENCH_DIR, { recursive: true });
+const fsType = await filesystemType(BENCH_DIR);
+const reflinks = await hasReflinks(BENCH_DIR);
 const rows: string[][] = [];
 const wholeDrill: DrillSummary['wholeDrill'] = [];
 for (const scale of scales) {
-  const dataDir = join(benchDir, `source-x${scale}`);
+  const dataDir = join(BENCH_DIR, `source-x${scale}`);
   const [seedMs, { created }] = await time(() => ensureDemoSource(dataDir, scale));
   if (created) process.stderr.write(`seeded ${dataDir} in ${seconds(seedMs)}\n`);
   const target = { ...demoTarget(dataDir), name: `bench-x${scale}` };
@@ -160,7 +161,7 @@ for (const scale of scales) {
   let size = 0;
   let drillSize = 0;
   for (let i = 0; i < runs; i++) {
-    const { report } = await runLocalDrill(target, { stateDir: join(benchDir, 'state') });
+    const { report } = await runLocalDrill(target, { stateDir: join(BENCH_DIR, 'state') });
     if (report.status !== 'PASS') throw new Error(`bench drill did not pass: ${report.summary}`);
     drill.snapshot.push(report.timings.phases.snapshot ?? Number.NaN);
     drill.restore.push(report.timings.phases.restore ?? Number.NaN);
@@ -212,6 +213,6 @@ for (const r of rows) console.log(fmt(r));
 const summary: DrillSummary = { at: new Date().toISOString(), fsType, reflinks, wholeDrill };
 await writeFile(DRILL_SUMMARY, JSON.stringify(summary));
 console.log(
-  `\nbench folder ${benchDir}: ${fsType}, reflinks ${reflinks ? 'available' : 'not available'}; ` +
+  `\nbench folder ${BENCH_DIR}: ${fsType}, reflinks ${reflinks ? 'available' : 'not available'}; ` +
     'reflinks used by a drill: none (its snapshot reads the source files, it copies nothing)',
 );
