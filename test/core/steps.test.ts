@@ -45,6 +45,22 @@ const base: DrillState = {
   startedAt: '2026-11-23T03:00:00.000Z',
 };
 
+/** The drill's own snapshot, available. */
+const snapshotTaken = {
+  kind: 'snapshot' as const,
+  owned: true,
+  id: base.drillId,
+  status: 'available',
+  requestedAt: base.startedAt,
+};
+
+/** `base` at Verify: its own snapshot and restored instance both available. */
+const verifying: DrillState = {
+  ...base,
+  recoveryPoint: snapshotTaken,
+  copy: { kind: 'instance', id: base.drillId, status: 'available', requestedAt: base.startedAt },
+};
+
 describe('drillIdFor', () => {
   it('makes an identifier RDS accepts for instances and snapshots', () => {
     const id = drillIdFor('a-thirty-character-target-name', new Date('2026-11-23T03:04:05Z'));
@@ -197,22 +213,7 @@ describe('verify over several invocations', () => {
       ...instanceInfo(base.drillId, { tags: ownedBy(base.drillId) }),
       instanceClass: 'db.r6g.2xlarge',
     });
-    return {
-      ...base,
-      recoveryPoint: {
-        kind: 'snapshot',
-        owned: true,
-        id: base.drillId,
-        status: 'available',
-        requestedAt: base.startedAt,
-      },
-      copy: {
-        kind: 'instance',
-        id: base.drillId,
-        status: 'available',
-        requestedAt: base.startedAt,
-      },
-    };
+    return verifying;
   };
   const left = { integrity: { after: '0000000041', done: 41 } } as never;
   const unfinished = {
@@ -357,22 +358,9 @@ describe('the baseline', () => {
     verifier.counts.set('source.internal', source);
     const deps = fakeDeps({ fleet, verifier, clock: tickingClock() });
     const state: DrillState = {
-      ...base,
+      ...verifying,
       target: t,
-      recoveryPoint: {
-        kind: 'snapshot',
-        owned: true,
-        id: base.drillId,
-        status: 'available',
-        requestedAt: base.startedAt,
-        createdAt: '2026-11-23T03:00:02.000Z',
-      },
-      copy: {
-        kind: 'instance',
-        id: base.drillId,
-        status: 'available',
-        requestedAt: base.startedAt,
-      },
+      recoveryPoint: { ...snapshotTaken, createdAt: '2026-11-23T03:00:02.000Z' },
     };
     return { state, deps };
   };
